@@ -1,0 +1,37 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { MessagingModule } from './messaging/messaging.module';
+import { CartModule } from './modules/cart';
+import { FraudCheckModule } from './modules/fraud-check';
+import { NotificationModule } from './modules/notification';
+import { OrderModule } from './modules/order';
+import { PaymentModule } from './modules/payment';
+import { HealthModule } from './ops/health/health.module';
+import { loggingParams } from './ops/logging';
+import { MetricsModule } from './ops/metrics/metrics.module';
+
+/** Wires the modules together; nothing else. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggingParams(config)),
+        DatabaseModule.forRoot(config),
+        MetricsModule,
+        MessagingModule,
+        CartModule,
+        FraudCheckModule,
+        PaymentModule,
+        OrderModule,
+        NotificationModule,
+        HealthModule,
+      ],
+    };
+  }
+}

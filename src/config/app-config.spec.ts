@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('gives laptop defaults and the embedded database when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.database).toEqual({ kind: 'embedded', dataDir: './data/pglite' });
+    expect(config.gateway.capacity).toBe(50);
+  });
+
+  it('uses the PostgreSQL server when DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
+    expect(config.database).toMatchObject({ kind: 'postgres', poolSize: 10 });
+  });
+
+  it('names each bad variable and its value', () => {
+    expect(() =>
+      loadConfig({ PORT: 'eighty', GATEWAY_TRANSIENT_FAILURE_RATE: '2', DATABASE_URL: 'mysql://x' }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', GATEWAY_TRANSIENT_FAILURE_RATE: '2' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('PORT="eighty"');
+      expect(message).toContain('GATEWAY_TRANSIENT_FAILURE_RATE="2"');
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('embedded');
+  });
+});

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const ratio = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+/**
+ * Every knob the app reads from its environment, with a default that works on a laptop.
+ * The README's configuration table mirrors this schema; keep them together.
+ */
+const environmentSchema = z.object({
+  PORT: integer(3000, 0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb')
+    .default('100kb'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: integer(10, 1),
+  DATABASE_CONNECTION_TIMEOUT_MS: integer(5000, 100),
+  PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+  SEED_DEMO_CATALOGUE: flag(true),
+  CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+    .default('EUR'),
+  GATEWAY_LATENCY_MS: integer(80),
+  GATEWAY_CAPACITY: integer(50, 1),
+  GATEWAY_TRANSIENT_FAILURE_RATE: ratio(0),
+  GATEWAY_DECLINE_ABOVE_CENTS: integer(1_000_000, 1),
+  GATEWAY_TIMEOUT_MS: integer(5000, 1),
+  PAYMENT_MAX_ATTEMPTS: integer(3, 1),
+  PAYMENT_RETRY_BASE_MS: integer(50, 0),
+  SSE_HEARTBEAT_MS: integer(15000, 100),
+});
+
+export type Environment = Record<string, string | undefined>;
+
+/** The typed configuration, grouped by concern so each module reads only its part. */
+export interface AppConfig {
+  http: { port: number; bodyLimit: string };
+  log: { level: string };
+  database:
+    | { kind: 'postgres'; url: string; poolSize: number; connectionTimeoutMs: number }
+    | { kind: 'embedded'; dataDir: string };
+  catalogue: { seedDemo: boolean; currency: string };
+  gateway: {
+    latencyMs: number;
+    capacity: number;
+    transientFailureRate: number;
+    declineAboveCents: number;
+    timeoutMs: number;
+  };
+  payment: { maxAttempts: number; retryBaseMs: number };
+  sse: { heartbeatMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment once; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Environment = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (issue) =>
+          `${issue.path.join('.')}=${JSON.stringify(present[String(issue.path[0])])}: ${issue.message}`,
+      ),
+    );
+  }
+  const e = parsed.data;
+  return {
+    http: { port: e.PORT, bodyLimit: e.BODY_LIMIT },
+    log: { level: e.LOG_LEVEL },
+    database: e.DATABASE_URL
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          connectionTimeoutMs: e.DATABASE_CONNECTION_TIMEOUT_MS,
+        }
+      : { kind: 'embedded', dataDir: e.PGLITE_DATA_DIR },
+    catalogue: { seedDemo: e.SEED_DEMO_CATALOGUE, currency: e.CURRENCY },
+    gateway: {
+      latencyMs: e.GATEWAY_LATENCY_MS,
+      capacity: e.GATEWAY_CAPACITY,
+      transientFailureRate: e.GATEWAY_TRANSIENT_FAILURE_RATE,
+      declineAboveCents: e.GATEWAY_DECLINE_ABOVE_CENTS,
+      timeoutMs: e.GATEWAY_TIMEOUT_MS,
+    },
+    payment: { maxAttempts: e.PAYMENT_MAX_ATTEMPTS, retryBaseMs: e.PAYMENT_RETRY_BASE_MS },
+    sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
+  };
+}

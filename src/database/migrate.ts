@@ -1,0 +1,24 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source-options';
+
+/** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
+async function migrate(): Promise<void> {
+  const dataSource = new DataSource(dataSourceOptions(loadConfig()));
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations();
+    console.log(
+      applied.length === 0
+        ? 'Schema is up to date.'
+        : `Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`,
+    );
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+migrate().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

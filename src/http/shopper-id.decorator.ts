@@ -1,0 +1,27 @@
+import { BadRequestException, createParamDecorator, ExecutionContext, UnauthorizedException } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+import { Request } from 'express';
+
+export const SHOPPER_HEADER = 'x-user-id';
+const SHOPPER_ID = /^[A-Za-z0-9_.@:-]{1,64}$/;
+
+/**
+ * The shopper's id, set by the upstream gateway that authenticated them. Missing: 401;
+ * malformed: 400. A shopper only ever sees their own cart and orders.
+ */
+export const ShopperId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const value = ctx.switchToHttp().getRequest<Request>().header(SHOPPER_HEADER);
+  if (value === undefined || value === '') {
+    throw new UnauthorizedException('The X-User-Id header is required (set by the upstream gateway).');
+  }
+  if (!SHOPPER_ID.test(value)) {
+    throw new BadRequestException(
+      'X-User-Id must be 1-64 characters of letters, digits and . _ @ : -',
+    );
+  }
+  return value;
+});
+
+/** OpenAPI: documents the shopper header on a controller or route. */
+export const ApiShopper = () =>
+  ApiHeader({ name: 'X-User-Id', required: true, description: 'Shopper id, set by the upstream gateway.' });

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { currentTraceId } from './trace-context';
+import { Topic } from './topics';
+
+/** What travels on a topic: a versioned body wrapped with the facts every consumer needs. */
+export interface Envelope<Body = unknown> {
+  /** Unique per message; consumers de-duplicate on it. */
+  id: string;
+  type: Topic;
+  version: number;
+  occurredAt: string;
+  traceId: string;
+  /** Partition key: the order id, so one order's messages stay in order. */
+  key: string;
+  body: Body;
+}
+
+export const envelopeSchema = z.object({
+  id: z.uuid(),
+  type: z.string().min(1),
+  version: z.number().int().positive(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  traceId: z.string().min(1),
+  key: z.string().min(1),
+  body: z.unknown(),
+});
+
+/** A message contract: topic, version and body schema, validated on both ends. */
+export interface Contract<Body> {
+  readonly topic: Topic;
+  readonly version: number;
+  readonly schema: z.ZodType<Body>;
+  readonly keyOf: (body: Body) => string;
+}
+
+export function defineContract<Body>(contract: Contract<Body>): Contract<Body> {
+  return contract;
+}
+
+/**
+ * Wraps a body that its contract accepts; throws if the body breaks the contract. Give `id`
+ * when the same fact may be published again (a re-emitted result) so consumers drop the copy.
+ */
+export function seal<Body>(contract: Contract<Body>, body: Body, id?: string): Envelope<Body> {
+  const valid = contract.schema.parse(body);
+  return {
+    id: id ?? randomUUID(),
+    type: contract.topic,
+    version: contract.version,
+    occurredAt: new Date().toISOString(),
+    traceId: currentTraceId() ?? randomUUID(),
+    key: contract.keyOf(valid),
+    body: valid,
+  };
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
+import { CatalogueService } from './catalogue.service';
+import { CartService } from './cart.service';
+import { AddCartItemRequest, ChangeCartItemRequest } from './dto/cart-item.request';
+import { CartView, ProductView } from './dto/cart.view';
+import { SkuPipe } from './sku.pipe';
+
+@ApiTags('catalogue')
+@Controller('products')
+export class CatalogueController {
+  constructor(private readonly catalogue: CatalogueService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every product with its price and the stock left.' })
+  @ApiOkResponse({ type: [ProductView] })
+  async list(): Promise<ProductView[]> {
+    return (await this.catalogue.list()).map(({ sku, name, priceCents, currency, stock }) => ({
+      sku,
+      name,
+      priceCents,
+      currency,
+      stock,
+    }));
+  }
+}
+
+@ApiTags('cart')
+@ApiShopper()
+@Controller('cart')
+export class CartController {
+  constructor(private readonly cart: CartService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The shopper's cart, priced from the catalogue now." })
+  @ApiOkResponse({ type: CartView })
+  view(@ShopperId() userId: string): Promise<CartView> {
+    return this.cart.view(userId);
+  }
+
+  @Post('items')
+  @ApiOperation({ summary: 'Add units of a product (adds to what is already in the cart).' })
+  @ApiOkResponse({ type: CartView })
+  add(@ShopperId() userId: string, @Body() request: AddCartItemRequest): Promise<CartView> {
+    return this.cart.add(userId, request.sku, request.quantity);
+  }
+
+  @Patch('items/:sku')
+  @ApiOperation({ summary: 'Set the quantity of a product already in the cart.' })
+  @ApiOkResponse({ type: CartView })
+  change(
+    @ShopperId() userId: string,
+    @Param('sku', SkuPipe) sku: string,
+    @Body() request: ChangeCartItemRequest,
+  ): Promise<CartView> {
+    return this.cart.change(userId, sku, request.quantity);
+  }
+
+  @Delete('items/:sku')
+  @ApiOperation({ summary: 'Remove a product from the cart.' })
+  @ApiOkResponse({ type: CartView })
+  remove(@ShopperId() userId: string, @Param('sku', SkuPipe) sku: string): Promise<CartView> {
+    return this.cart.remove(userId, sku);
+  }
+}

@@ -1,0 +1,35 @@
+import { DomainError } from '../../http/domain-error';
+
+export class UnknownProductError extends DomainError {
+  constructor(sku: string) {
+    super('not_found', `Product ${sku} does not exist.`, { sku });
+  }
+}
+
+export class InsufficientStockError extends DomainError {
+  constructor(sku: string, left: number, requested: number) {
+    super('conflict', `Product ${sku} has ${left} left, ${requested} requested.`, {
+      sku,
+      left,
+      requested,
+    });
+  }
+}
+
+export class NotInCartError extends DomainError {
+  constructor(sku: string) {
+    super('not_found', `Product ${sku} is not in your cart.`, { sku });
+  }
+}
+
+export class EmptyCartError extends DomainError {
+  constructor() {
+    super('unprocessable', 'Your cart is empty: add items before placing an order.');
+  }
+}
+
+export class MixedCurrencyError extends DomainError {
+  constructor(currencies: string[]) {
+    super('unprocessable', `Your cart mixes currencies (${currencies.join(', ')}); one is needed.`);
+  }
+}

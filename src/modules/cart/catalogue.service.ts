@@ -1,0 +1,51 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { UnknownProductError } from './cart.errors';
+import { DEMO_CATALOGUE } from './demo-catalogue';
+import { Product } from './product.entity';
+
+/** The catalogue as other modules may read it: what a SKU costs now. */
+export interface CataloguePrice {
+  sku: string;
+  priceCents: number;
+  currency: string;
+}
+
+@Injectable()
+export class CatalogueService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CatalogueService.name);
+
+  constructor(
+    @InjectRepository(Product) private readonly products: Repository<Product>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Seeds the demo catalogue into an empty products table (SEED_DEMO_CATALOGUE). */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.catalogue.seedDemo || (await this.products.count()) > 0) return;
+    await this.products.insert(
+      DEMO_CATALOGUE.map((p) => ({ ...p, currency: this.config.catalogue.currency })),
+    );
+    this.logger.log(`Seeded the demo catalogue with ${DEMO_CATALOGUE.length} products.`);
+  }
+
+  list(): Promise<Product[]> {
+    return this.products.find({ order: { sku: 'ASC' } });
+  }
+
+  async get(sku: string): Promise<Product> {
+    const product = await this.products.findOneBy({ sku });
+    if (!product) throw new UnknownProductError(sku);
+    return product;
+  }
+
+  /** Current prices of the given SKUs, read inside the caller's transaction. */
+  async pricesOf(manager: EntityManager, skus: string[]): Promise<CataloguePrice[]> {
+    if (skus.length === 0) return [];
+    const found = await manager.findBy(Product, { sku: In(skus) });
+    return found.map(({ sku, priceCents, currency }) => ({ sku, priceCents, currency }));
+  }
+}

@@ -1,0 +1,5 @@
+export { CartModule } from './cart.module';
+export { CartService } from './cart.service';
+export { CatalogueService, type CataloguePrice } from './catalogue.service';
+export { type CheckoutLine } from './checkout-line';
+export { StockService } from './stock.service';

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { returningRows } from '../../database/returning-rows';
+import { InsufficientStockError, UnknownProductError } from './cart.errors';
+import { CheckoutLine } from './checkout-line';
+import { Product } from './product.entity';
+import { StockReservation } from './stock-reservation.entity';
+
+/**
+ * Holds stock for an order from placement to payment. Every call runs inside the caller's
+ * transaction, so an order and its reservation commit or roll back together.
+ */
+@Injectable()
+export class StockService {
+  /**
+   * Takes the ordered units off the shelf, or fails naming the first SKU that is short.
+   * A single conditional UPDATE per SKU keeps stock from going negative under concurrency;
+   * SKUs are taken in a fixed order so two orders never wait on each other's rows.
+   */
+  async reserve(
+    manager: EntityManager,
+    orderId: string,
+    userId: string,
+    lines: Pick<CheckoutLine, 'sku' | 'quantity'>[],
+  ): Promise<void> {
+    const sorted = [...lines].sort((a, b) => a.sku.localeCompare(b.sku));
+    for (const { sku, quantity } of sorted) {
+      const rows = await returningRows<{ stock: number }>(
+        manager,
+        `UPDATE products SET stock = stock - $2, updated_at = now()
+          WHERE sku = $1 AND stock >= $2 RETURNING stock`,
+        [sku, quantity],
+      );
+      if (rows.length === 0) {
+        const product = await manager.findOneBy(Product, { sku });
+        if (!product) throw new UnknownProductError(sku);
+        throw new InsufficientStockError(sku, product.stock, quantity);
+      }
+    }
+    await manager.insert(
+      StockReservation,
+      sorted.map(({ sku, quantity }) => ({ orderId, userId, sku, quantity, status: 'RESERVED' })),
+    );
+  }
+
+  /** Puts an order's held units back on the shelf (payment failed or fraud rejected). */
+  async release(manager: EntityManager, orderId: string): Promise<void> {
+    const held = await this.holdOf(manager, orderId);
+    for (const { sku, quantity } of held) {
+      await manager.query(
+        `UPDATE products SET stock = stock + $2, updated_at = now() WHERE sku = $1`,
+        [sku, quantity],
+      );
+    }
+    await this.settle(manager, orderId, 'RELEASED');
+  }
+
+  /** Marks an order's held units as sold; returns them so the cart can drop them. */
+  async commit(manager: EntityManager, orderId: string): Promise<StockReservation[]> {
+    const held = await this.holdOf(manager, orderId);
+    await this.settle(manager, orderId, 'COMMITTED');
+    return held;
+  }
+
+  private holdOf(manager: EntityManager, orderId: string): Promise<StockReservation[]> {
+    return manager.find(StockReservation, {
+      where: { orderId, status: 'RESERVED' },
+      order: { sku: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  private async settle(
+    manager: EntityManager,
+    orderId: string,
+    status: 'RELEASED' | 'COMMITTED',
+  ): Promise<void> {
+    await manager.update(StockReservation, { orderId, status: 'RESERVED' }, { status });
+  }
+}

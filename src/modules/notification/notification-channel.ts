@@ -1,0 +1,23 @@
+export type ChannelName = 'push' | 'mail' | 'sms';
+
+/** What the shopper is told, whatever the channel. */
+export interface Notice {
+  orderId: string;
+  userId: string;
+  kind: string;
+  subject: string;
+  text: string;
+  /** Structured facts for channels that carry them (the push to the browser). */
+  data: Record<string, unknown>;
+}
+
+/**
+ * A way to reach the shopper. The defaults record and log; a deployment swaps in a real mail
+ * or SMS provider by providing another implementation under the same token.
+ */
+export interface NotificationChannel {
+  readonly name: ChannelName;
+  send(notice: Notice): Promise<void>;
+}
+
+export const NOTIFICATION_CHANNELS = Symbol('NOTIFICATION_CHANNELS');

@@ -1,0 +1,19 @@
+import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { Request } from 'express';
+
+const KEY = /^[\x21-\x7e]{1,128}$/;
+
+/** The `Idempotency-Key` header: required, 1-128 printable ASCII characters. */
+export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const value = ctx.switchToHttp().getRequest<Request>().header('idempotency-key');
+  if (value === undefined || value === '') {
+    throw new BadRequestException(
+      'The Idempotency-Key header is required: send a new unique value (a UUID) per order, ' +
+        'and the same value when retrying it.',
+    );
+  }
+  if (!KEY.test(value)) {
+    throw new BadRequestException('Idempotency-Key must be 1-128 printable ASCII characters.');
+  }
+  return value;
+});

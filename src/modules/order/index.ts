@@ -1,0 +1,3 @@
+export { OrderModule } from './order.module';
+export { statusAfter, type OrderStatus } from './order-state';
+export { OrderStreams } from './order-streams';

@@ -1,0 +1,121 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  Inject,
+  MessageEvent,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  Sse,
+} from '@nestjs/common';
+import {
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Response } from 'express';
+import { concat, interval, map, merge, Observable, of, ReplaySubject } from 'rxjs';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
+import { OrderView, TimelineEntryView } from './dto/order.view';
+import { PlaceOrderRequest } from './dto/place-order.request';
+import { IdempotencyKey } from './idempotency-key.decorator';
+import { OrderQueries } from './order-queries.service';
+import { OrderStreams } from './order-streams';
+import { PlaceOrderService } from './place-order.service';
+
+const uuid = new ParseUUIDPipe({ version: '4' });
+
+@ApiTags('orders')
+@ApiShopper()
+@Controller('orders')
+export class OrderController {
+  constructor(
+    private readonly placing: PlaceOrderService,
+    private readonly queries: OrderQueries,
+    private readonly streams: OrderStreams,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    summary: "Place an order from the shopper's cart.",
+    description:
+      'Sync mode answers when the order is final: PAID, PAYMENT_FAILED or FRAUD_REJECTED. ' +
+      'The same Idempotency-Key returns the same order (200, Idempotent-Replayed: true) and ' +
+      'never charges twice; a different body under a used key is a 422.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Unique per order; reuse it to retry.' })
+  @ApiResponse({ status: 201, type: OrderView, description: 'Order placed; its final state.' })
+  @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier request.' })
+  @ApiResponse({ status: 409, description: 'Not enough stock for a product in the cart.' })
+  @ApiResponse({ status: 422, description: 'Empty cart, or the key was used for another request.' })
+  async place(
+    @ShopperId() userId: string,
+    @IdempotencyKey() key: string,
+    @Body() request: PlaceOrderRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OrderView> {
+    const { order, replayed } = await this.placing.place(userId, key, request);
+    response.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);
+    response.setHeader('Location', order.links.self);
+    if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+    return order;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'The order with its lines, status and payment.' })
+  @ApiOkResponse({ type: OrderView })
+  view(@ShopperId() userId: string, @Param('id', uuid) id: string): Promise<OrderView> {
+    return this.queries.view(userId, id);
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({ summary: "The order's history, oldest first." })
+  @ApiOkResponse({ type: [TimelineEntryView] })
+  timeline(@ShopperId() userId: string, @Param('id', uuid) id: string): Promise<TimelineEntryView[]> {
+    return this.queries.timeline(userId, id);
+  }
+
+  @Sse(':id/events')
+  @ApiOperation({
+    summary: 'Follow the order live (Server-Sent Events).',
+    description:
+      'First a `status` event with the order as it is now, then each update as it happens ' +
+      '(`result` when the payment is decided), and a `heartbeat` event to keep proxies open.',
+  })
+  @ApiProduces('text/event-stream')
+  async events(
+    @ShopperId() userId: string,
+    @Param('id', uuid) id: string,
+  ): Promise<Observable<MessageEvent>> {
+    // Follow before reading, so an update landing between the read and the follow is kept.
+    const updates = new ReplaySubject<MessageEvent>();
+    const following = this.streams.updatesOf(id).subscribe(updates);
+    try {
+      const order = await this.queries.view(userId, id);
+      const heartbeat = interval(this.config.sse.heartbeatMs).pipe(
+        map((): MessageEvent => ({ type: 'heartbeat', data: { at: new Date().toISOString() } })),
+      );
+      return new Observable<MessageEvent>((subscriber) => {
+        const subscription = merge(concat(of({ type: 'status', data: order }), updates), heartbeat).subscribe(
+          subscriber,
+        );
+        return () => {
+          subscription.unsubscribe();
+          following.unsubscribe();
+        };
+      });
+    } catch (error) {
+      following.unsubscribe();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { OrderStatus } from './order-state';
+
+export type CheckoutMode = 'sync';
+
+@Entity('orders')
+export class Order {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 64 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  status!: OrderStatus;
+
+  /** The mode the order was accepted in; it finishes in that mode. */
+  @Column({ type: 'varchar', length: 8 })
+  mode!: CheckoutMode;
+
+  @Column('integer', { name: 'amount_cents' })
+  amountCents!: number;
+
+  @Column('char', { length: 3 })
+  currency!: string;
+
+  @Column({ name: 'payment_token', type: 'varchar', length: 128 })
+  paymentToken!: string;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 128 })
+  idempotencyKey!: string;
+
+  /** SHA-256 of the request body, to tell a replay from a different request under a used key. */
+  @Column('char', { name: 'request_hash', length: 64 })
+  requestHash!: string;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason!: string | null;
+
+  @Column({ name: 'payment_id', type: 'uuid', nullable: true })
+  paymentId!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
+@Entity('order_lines')
+export class OrderLine {
+  @PrimaryColumn({ name: 'order_id', type: 'uuid' })
+  orderId!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  sku!: string;
+
+  @Column('text')
+  name!: string;
+
+  @Column('integer', { name: 'unit_price_cents' })
+  unitPriceCents!: number;
+
+  @Column('integer')
+  quantity!: number;
+}
+
+export type TimelineEntryType = 'PLACED' | OrderStatus;
+
+/** The order's history as the shopper reads it: the read model kept from its events. */
+@Entity('order_timeline')
+export class TimelineEntry {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'order_id', type: 'uuid' })
+  orderId!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  type!: TimelineEntryType;
+
+  @Column('jsonb')
+  detail!: Record<string, unknown>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  at!: Date;
+}

@@ -1,0 +1,55 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { PinoLogger } from 'nestjs-pino';
+import { ContractPipe, Envelope, Inbox, Topics, UnitOfWork } from '../../messaging';
+import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
+import { eventOf, transition } from './order-state';
+import { OrderTimeline } from './order-timeline';
+import { Order } from './order.entities';
+
+/** Keeps the order's status and timeline (its read model) from payment results. */
+@Controller()
+export class OrderHandlers {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly inbox: Inbox,
+    private readonly timeline: OrderTimeline,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext(OrderHandlers.name);
+  }
+
+  @EventPattern(Topics.paymentResult)
+  async onPaymentCompleted(
+    @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
+  ): Promise<void> {
+    const { orderId, outcome, paymentId, reasons } = message.body;
+    await this.unitOfWork.run(async ({ manager }) => {
+      if (!(await this.inbox.claim(manager, 'order', message.id))) return;
+      const order = await manager.findOne(Order, {
+        where: { id: orderId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!order) {
+        this.logger.warn({ orderId, messageId: message.id }, 'payment result for an unknown order');
+        return;
+      }
+      const step = transition(order.status, eventOf(outcome));
+      if (step.kind !== 'moved') {
+        this.logger.warn({ orderId, outcome, status: order.status }, `payment result ${step.kind}`);
+        return;
+      }
+      await manager.update(
+        Order,
+        { id: orderId },
+        {
+          status: step.to,
+          paymentId,
+          failureReason: step.to === 'PAID' ? null : reasons.join('; ') || outcome,
+        },
+      );
+      await this.timeline.append(manager, orderId, step.to, { outcome, paymentId, reasons });
+      this.logger.info({ orderId, status: step.to }, 'order settled');
+    });
+  }
+}

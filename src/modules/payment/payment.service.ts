@@ -1,0 +1,159 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { UnitOfWork } from '../../messaging';
+import { FraudCheckService } from '../fraud-check';
+import { Authorization, PaymentGateway, TransientGatewayError } from './payment-gateway';
+import { PaymentCompleted, paymentCompleted, PaymentOutcome, PaymentRequested } from './payment.contracts';
+import { Payment } from './payment.entity';
+
+interface Decision {
+  outcome: PaymentOutcome;
+  reference: string | null;
+  gatewayCalls: number;
+  reasons: string[];
+}
+
+/** Takes a payment request to its result: fraud check, authorization, record, publish. */
+@Injectable()
+export class PaymentService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly fraudCheck: FraudCheckService,
+    private readonly gateway: PaymentGateway,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext(PaymentService.name);
+  }
+
+  /**
+   * Settles one payment attempt of an order and publishes `payment.result`. Safe to run twice
+   * for the same attempt: a recorded payment is published again (under its own id, so
+   * consumers drop the copy), and the gateway is asked with the same idempotency key.
+   */
+  async settle(request: PaymentRequested): Promise<void> {
+    const { orderId, attempt } = request;
+    const recorded = await this.dataSource.manager.findOneBy(Payment, { orderId, attempt });
+    if (recorded) {
+      this.logger.info({ orderId, attempt }, 'payment already recorded; publishing its result again');
+      return this.publish(request, recorded);
+    }
+
+    const fraud = await this.fraudCheck.check(request);
+    const decision: Decision =
+      fraud.verdict === 'REJECT'
+        ? { outcome: 'FRAUD_REJECTED', reference: null, gatewayCalls: 0, reasons: fraud.reasons }
+        : await this.authorize(request, fraud.reasons);
+
+    const payment = await this.unitOfWork.run(async ({ manager, publish }) => {
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Payment)
+        .values({
+          id: randomUUID(),
+          orderId,
+          attempt,
+          status: decision.outcome,
+          amountCents: request.amountCents,
+          currency: request.currency,
+          gatewayReference: decision.reference,
+          gatewayCalls: decision.gatewayCalls,
+          reasons: decision.reasons,
+        })
+        .orIgnore()
+        .execute();
+      const stored = await manager.findOneByOrFail(Payment, { orderId, attempt });
+      publish(paymentCompleted, this.resultOf(request, stored), stored.id);
+      return stored;
+    });
+    this.logger.info(
+      { orderId, attempt, outcome: payment.status, gatewayCalls: payment.gatewayCalls },
+      'payment settled',
+    );
+  }
+
+  private async publish(request: PaymentRequested, payment: Payment): Promise<void> {
+    await this.unitOfWork.run(async ({ publish }) => {
+      publish(paymentCompleted, this.resultOf(request, payment), payment.id);
+    });
+  }
+
+  private resultOf(request: PaymentRequested, payment: Payment): PaymentCompleted {
+    return {
+      orderId: request.orderId,
+      userId: request.userId,
+      attempt: request.attempt,
+      outcome: payment.status,
+      paymentId: payment.id,
+      amountCents: payment.amountCents,
+      currency: payment.currency,
+      reasons: payment.reasons,
+      replyTo: request.replyTo,
+      completedAt: payment.createdAt.toISOString(),
+    };
+  }
+
+  /**
+   * Asks the gateway, retrying transient failures with bounded exponential backoff. No
+   * transaction is held meanwhile. The key is the order id (with the attempt past the first),
+   * so a retry after a lost answer cannot charge twice.
+   */
+  private async authorize(request: PaymentRequested, reviewReasons: string[]): Promise<Decision> {
+    const { maxAttempts, retryBaseMs } = this.config.payment;
+    const idempotencyKey =
+      request.attempt === 1 ? request.orderId : `${request.orderId}/${request.attempt}`;
+    let lastError = '';
+    for (let call = 1; call <= maxAttempts; call++) {
+      try {
+        const answer = await this.withTimeout(
+          this.gateway.authorize({
+            idempotencyKey,
+            amountCents: request.amountCents,
+            currency: request.currency,
+            paymentToken: request.paymentToken,
+          }),
+        );
+        return this.decisionOf(answer, call, reviewReasons);
+      } catch (error) {
+        if (!(error instanceof TransientGatewayError)) throw error;
+        lastError = error.message;
+        this.logger.warn({ orderId: request.orderId, call, error: lastError }, 'gateway call failed');
+        if (call < maxAttempts) await sleep(retryBaseMs * 2 ** (call - 1));
+      }
+    }
+    return {
+      outcome: 'ERROR',
+      reference: null,
+      gatewayCalls: maxAttempts,
+      reasons: [...reviewReasons, `${lastError} after ${maxAttempts} attempts`],
+    };
+  }
+
+  private decisionOf(answer: Authorization, calls: number, reviewReasons: string[]): Decision {
+    return answer.status === 'APPROVED'
+      ? { outcome: 'APPROVED', reference: answer.reference, gatewayCalls: calls, reasons: reviewReasons }
+      : { outcome: 'DECLINED', reference: null, gatewayCalls: calls, reasons: [...reviewReasons, answer.reason] };
+  }
+
+  private async withTimeout<T>(call: Promise<T>): Promise<T> {
+    const timeoutMs = this.config.gateway.timeoutMs;
+    const controller = new AbortController();
+    const timeout = sleep(timeoutMs, undefined, { signal: controller.signal }).then(() => {
+      throw new TransientGatewayError(`gateway timed out after ${timeoutMs} ms`);
+    });
+    try {
+      return await Promise.race([call, timeout]);
+    } finally {
+      controller.abort();
+      timeout.catch(() => undefined);
+    }
+  }
+}

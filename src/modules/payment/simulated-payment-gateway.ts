@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import {
+  Authorization,
+  AuthorizationRequest,
+  PaymentGateway,
+  TransientGatewayError,
+} from './payment-gateway';
+
+/** What the simulated gateway has seen, as its operator's dashboard would show it. */
+export interface GatewayLedger {
+  inFlight: number;
+  peakInFlight: number;
+  calls: number;
+  /** Approved authorizations per idempotency key; a double charge shows as a count of 2. */
+  charges: ReadonlyMap<string, number>;
+}
+
+/**
+ * A payment gateway with the traits that matter at peak: a latency, a capacity of concurrent
+ * authorizations (past it, each call slows in proportion; past twice it, calls fail as
+ * overloaded), a decline rule and a rate of transient failures. Test tokens:
+ * `tok_decline…` is declined, `tok_unavailable…` always fails transiently.
+ */
+@Injectable()
+export class SimulatedPaymentGateway extends PaymentGateway {
+  private inFlight = 0;
+  private peakInFlight = 0;
+  private calls = 0;
+  private readonly settled = new Map<string, Promise<Authorization>>();
+  private readonly charges = new Map<string, number>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  authorize(request: AuthorizationRequest): Promise<Authorization> {
+    const earlier = this.settled.get(request.idempotencyKey);
+    if (earlier) return earlier;
+    const answer = this.decide(request);
+    this.settled.set(request.idempotencyKey, answer);
+    answer.catch(() => this.settled.delete(request.idempotencyKey));
+    return answer;
+  }
+
+  ledger(): GatewayLedger {
+    return {
+      inFlight: this.inFlight,
+      peakInFlight: this.peakInFlight,
+      calls: this.calls,
+      charges: new Map(this.charges),
+    };
+  }
+
+  private async decide(request: AuthorizationRequest): Promise<Authorization> {
+    const { latencyMs, capacity, transientFailureRate, declineAboveCents } = this.config.gateway;
+    this.calls += 1;
+    this.inFlight += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    try {
+      const load = this.inFlight / capacity;
+      await sleep(latencyMs * Math.max(1, load));
+      if (load > 2) throw new TransientGatewayError('gateway overloaded');
+      if (request.paymentToken.startsWith('tok_unavailable')) {
+        throw new TransientGatewayError('gateway unavailable');
+      }
+      if (Math.random() < transientFailureRate) {
+        throw new TransientGatewayError('gateway unavailable');
+      }
+      if (request.paymentToken.startsWith('tok_decline')) {
+        return { status: 'DECLINED', reason: 'card_declined' };
+      }
+      if (request.amountCents > declineAboveCents) {
+        return { status: 'DECLINED', reason: 'amount_over_limit' };
+      }
+      this.charges.set(request.idempotencyKey, (this.charges.get(request.idempotencyKey) ?? 0) + 1);
+      return { status: 'APPROVED', reference: `sim_${randomUUID()}` };
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import { Params } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config';
+import { currentTraceId } from '../messaging/trace-context';
+
+const TRACE_HEADER = 'x-trace-id';
+
+/** The trace id of an HTTP request: the caller's, when it sends a sane one, or a new one. */
+export function traceIdOf(request: IncomingMessage): string {
+  const given = request.headers[TRACE_HEADER];
+  return typeof given === 'string' && /^[\w.:-]{8,128}$/.test(given) ? given : randomUUID();
+}
+
+/** JSON logs, one line per event, each carrying the trace id of the work it belongs to. */
+export function loggingParams(config: AppConfig): Params {
+  return {
+    pinoHttp: {
+      level: config.log.level,
+      genReqId: (request) => (request as { id?: string }).id ?? traceIdOf(request),
+      customAttributeKeys: { reqId: 'traceId' },
+      mixin: () => {
+        const traceId = currentTraceId();
+        return traceId ? { traceId } : {};
+      },
+      autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
+      redact: ['req.headers.authorization', 'req.headers["x-internal-secret"]'],
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { Global, Module } from '@nestjs/common';
+import {
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+  PrometheusModule,
+} from '@willsoto/nestjs-prometheus';
+import { Metrics } from './metric-names';
+
+const providers = [
+  makeHistogramProvider({
+    name: Metrics.acceptSeconds,
+    help: 'Time from POST /orders to its answer, by checkout mode and HTTP status.',
+    labelNames: ['mode', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  }),
+  makeCounterProvider({
+    name: Metrics.ordersSettled,
+    help: 'Orders that reached a final status, by status.',
+    labelNames: ['status'],
+  }),
+  makeHistogramProvider({
+    name: Metrics.gatewaySeconds,
+    help: 'Payment gateway authorization calls, by result.',
+    labelNames: ['result'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  }),
+  makeGaugeProvider({
+    name: Metrics.streamsOpen,
+    help: 'SSE order streams open on this instance.',
+  }),
+];
+
+/** Serves /metrics (Prometheus text format) and makes the app's own metrics injectable. */
+@Global()
+@Module({
+  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  providers,
+  exports: providers,
+})
+export class MetricsModule {}
