@@ -23,7 +23,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingParams(config)),
         DatabaseModule.forRoot(config),
-        MetricsModule,
+        MetricsModule.forRoot(),
         MessagingModule,
         CartModule,
         FraudCheckModule,

@@ -1,5 +1,5 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { register } from 'prom-client';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { BodyErrorFilter } from './http/body-error.filter';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { traceIdOf } from './ops/logging';
 import { InProcessServer } from './messaging/in-process.server';
@@ -37,7 +38,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
-  app.useGlobalFilters(new DomainErrorFilter());
+  app.useGlobalFilters(new BodyErrorFilter(app.get(HttpAdapterHost).httpAdapter), new DomainErrorFilter());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -53,9 +54,10 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   );
   SwaggerModule.setup('docs', app, document);
 
-  const inProcess = app.connectMicroservice<MicroserviceOptions>({
-    strategy: app.get(InProcessServer),
-  });
+  const inProcess = app.connectMicroservice<MicroserviceOptions>(
+    { strategy: app.get(InProcessServer) },
+    { deferInitialization: true },
+  );
   inProcess.useGlobalFilters(new PropagateHandlerErrors());
   await app.startAllMicroservices();
   await app.listen(config.http.port);

@@ -19,9 +19,16 @@ export function loggingParams(config: AppConfig): Params {
       level: config.log.level,
       genReqId: (request) => (request as { id?: string }).id ?? traceIdOf(request),
       customAttributeKeys: { reqId: 'traceId' },
-      mixin: () => {
+      // A request's own logger already carries its trace id; work started elsewhere (a message
+      // handler) gets it from the trace context.
+      quietReqLogger: true,
+      mixin: (_merge, _level, logger) => {
         const traceId = currentTraceId();
-        return traceId ? { traceId } : {};
+        return traceId && !('traceId' in logger.bindings()) ? { traceId } : {};
+      },
+      customProps: (_request, response) => {
+        const orderId = (response as { locals?: { orderId?: string } }).locals?.orderId;
+        return orderId ? { orderId } : {};
       },
       autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
       redact: ['req.headers.authorization', 'req.headers["x-internal-secret"]'],

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { CatalogueService } from './catalogue.service';
@@ -40,6 +40,7 @@ export class CartController {
   }
 
   @Post('items')
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Add units of a product (adds to what is already in the cart).' })
   @ApiOkResponse({ type: CartView })
   add(@ShopperId() userId: string, @Body() request: AddCartItemRequest): Promise<CartView> {

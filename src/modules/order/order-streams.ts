@@ -1,5 +1,8 @@
 import { Injectable, MessageEvent } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Gauge } from 'prom-client';
 import { Observable, Subject } from 'rxjs';
+import { Metrics } from '../../ops/metrics/metric-names';
 
 /**
  * The live streams of orders followed on this instance: what is pushed for an order reaches
@@ -8,6 +11,8 @@ import { Observable, Subject } from 'rxjs';
 @Injectable()
 export class OrderStreams {
   private readonly streams = new Map<string, { subject: Subject<MessageEvent>; followers: number }>();
+
+  constructor(@InjectMetric(Metrics.streamsOpen) private readonly open: Gauge) {}
 
   /** Pushes an event to the order's open streams; returns how many received it. */
   push(orderId: string, event: MessageEvent): number {
@@ -20,20 +25,15 @@ export class OrderStreams {
     return new Observable<MessageEvent>((subscriber) => {
       const stream = this.streams.get(orderId) ?? { subject: new Subject<MessageEvent>(), followers: 0 };
       stream.followers += 1;
+      this.open.inc();
       this.streams.set(orderId, stream);
       const subscription = stream.subject.subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
         stream.followers -= 1;
+        this.open.dec();
         if (stream.followers === 0) this.streams.delete(orderId);
       };
     });
-  }
-
-  /** How many streams are open on this instance. */
-  openStreams(): number {
-    let open = 0;
-    for (const stream of this.streams.values()) open += stream.followers;
-    return open;
   }
 }

@@ -10,6 +10,7 @@ import {
   Post,
   Res,
   Sse,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiHeader,
@@ -24,12 +25,13 @@ import { concat, interval, map, merge, Observable, of, ReplaySubject } from 'rxj
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
+import { AcceptLatencyInterceptor } from '../../ops/metrics/accept-latency.interceptor';
 import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { IdempotencyKey } from './idempotency-key.decorator';
 import { OrderQueries } from './order-queries.service';
 import { OrderStreams } from './order-streams';
-import { PlaceOrderService } from './place-order.service';
+import { PlacedOrder, PlaceOrderService } from './place-order.service';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -45,6 +47,7 @@ export class OrderController {
   ) {}
 
   @Post()
+  @UseInterceptors(AcceptLatencyInterceptor)
   @ApiOperation({
     summary: "Place an order from the shopper's cart.",
     description:
@@ -63,7 +66,12 @@ export class OrderController {
     @Body() request: PlaceOrderRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OrderView> {
-    const { order, replayed } = await this.placing.place(userId, key, request);
+    return this.answer(await this.placing.place(userId, key, request), response);
+  }
+
+  private answer({ order, replayed }: PlacedOrder, response: Response): OrderView {
+    response.locals.orderId = order.id;
+    response.locals.checkoutMode = order.mode;
     response.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);
     response.setHeader('Location', order.links.self);
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');

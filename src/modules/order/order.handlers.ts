@@ -1,7 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
+import { Counter } from 'prom-client';
 import { ContractPipe, Envelope, Inbox, Topics, UnitOfWork } from '../../messaging';
+import { Metrics } from '../../ops/metrics/metric-names';
 import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
 import { eventOf, transition } from './order-state';
 import { OrderTimeline } from './order-timeline';
@@ -15,6 +18,7 @@ export class OrderHandlers {
     private readonly inbox: Inbox,
     private readonly timeline: OrderTimeline,
     private readonly logger: PinoLogger,
+    @InjectMetric(Metrics.ordersSettled) private readonly settled: Counter<'status'>,
   ) {
     this.logger.setContext(OrderHandlers.name);
   }
@@ -24,20 +28,20 @@ export class OrderHandlers {
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
   ): Promise<void> {
     const { orderId, outcome, paymentId, reasons } = message.body;
-    await this.unitOfWork.run(async ({ manager }) => {
-      if (!(await this.inbox.claim(manager, 'order', message.id))) return;
+    const settledAs = await this.unitOfWork.run(async ({ manager }) => {
+      if (!(await this.inbox.claim(manager, 'order', message.id))) return null;
       const order = await manager.findOne(Order, {
         where: { id: orderId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!order) {
         this.logger.warn({ orderId, messageId: message.id }, 'payment result for an unknown order');
-        return;
+        return null;
       }
       const step = transition(order.status, eventOf(outcome));
       if (step.kind !== 'moved') {
         this.logger.warn({ orderId, outcome, status: order.status }, `payment result ${step.kind}`);
-        return;
+        return null;
       }
       await manager.update(
         Order,
@@ -50,6 +54,8 @@ export class OrderHandlers {
       );
       await this.timeline.append(manager, orderId, step.to, { outcome, paymentId, reasons });
       this.logger.info({ orderId, status: step.to }, 'order settled');
+      return step.to;
     });
+    if (settledAs) this.settled.inc({ status: settledAs });
   }
 }

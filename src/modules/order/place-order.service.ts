@@ -42,7 +42,6 @@ export class PlaceOrderService {
     if (earlier) return this.replay(earlier, requestHash);
 
     const orderId = randomUUID();
-    this.logger.assign({ orderId });
     try {
       await this.unitOfWork.run(async ({ manager, publish }) => {
         const lines = await this.cart.checkoutLines(manager, userId);
@@ -97,7 +96,6 @@ export class PlaceOrderService {
     if (order.requestHash !== requestHash) {
       throw new IdempotencyKeyReusedError(order.idempotencyKey, order.id);
     }
-    this.logger.assign({ orderId: order.id });
     return { order: await this.queries.view(order.userId, order.id), replayed: true };
   }
 }

@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
+import { Histogram } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { UnitOfWork } from '../../messaging';
+import { Metrics } from '../../ops/metrics/metric-names';
 import { FraudCheckService } from '../fraud-check';
 import { Authorization, PaymentGateway, TransientGatewayError } from './payment-gateway';
 import { PaymentCompleted, paymentCompleted, PaymentOutcome, PaymentRequested } from './payment.contracts';
@@ -29,6 +32,7 @@ export class PaymentService {
     private readonly gateway: PaymentGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
+    @InjectMetric(Metrics.gatewaySeconds) private readonly gatewaySeconds: Histogram<'result'>,
   ) {
     this.logger.setContext(PaymentService.name);
   }
@@ -112,6 +116,7 @@ export class PaymentService {
       request.attempt === 1 ? request.orderId : `${request.orderId}/${request.attempt}`;
     let lastError = '';
     for (let call = 1; call <= maxAttempts; call++) {
+      const timing = this.gatewaySeconds.startTimer();
       try {
         const answer = await this.withTimeout(
           this.gateway.authorize({
@@ -121,8 +126,10 @@ export class PaymentService {
             paymentToken: request.paymentToken,
           }),
         );
+        timing({ result: answer.status.toLowerCase() });
         return this.decisionOf(answer, call, reviewReasons);
       } catch (error) {
+        timing({ result: 'error' });
         if (!(error instanceof TransientGatewayError)) throw error;
         lastError = error.message;
         this.logger.warn({ orderId: request.orderId, call, error: lastError }, 'gateway call failed');

@@ -1,10 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import {
   makeCounterProvider,
   makeGaugeProvider,
   makeHistogramProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
+import { AcceptLatencyInterceptor } from './accept-latency.interceptor';
 import { Metrics } from './metric-names';
 
 const providers = [
@@ -33,9 +34,15 @@ const providers = [
 
 /** Serves /metrics (Prometheus text format) and makes the app's own metrics injectable. */
 @Global()
-@Module({
-  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
-  providers,
-  exports: providers,
-})
-export class MetricsModule {}
+@Module({})
+export class MetricsModule {
+  /** Registers the process metrics when the app is built, not when this file is imported. */
+  static forRoot(): DynamicModule {
+    return {
+      module: MetricsModule,
+      imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+      providers: [...providers, AcceptLatencyInterceptor],
+      exports: [...providers, AcceptLatencyInterceptor],
+    };
+  }
+}

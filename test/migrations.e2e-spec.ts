@@ -1,0 +1,65 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { serverUrl, urlOfDatabase } from './support/database-url';
+
+const OWNED_TABLES = [
+  'cart_items',
+  'fraud_blocklist',
+  'fraud_decisions',
+  'fraud_rules',
+  'notifications',
+  'order_lines',
+  'order_timeline',
+  'orders',
+  'payments',
+  'processed_messages',
+  'products',
+  'stock_reservations',
+];
+
+describe('schema migrations', () => {
+  const database = `peak_checkout_migrations_${process.pid}`;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: serverUrl() });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    dataSource = new DataSource(
+      dataSourceOptions(loadConfig({ DATABASE_URL: urlOfDatabase(serverUrl(), database) })),
+    );
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    const admin = new Client({ connectionString: serverUrl() });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  const tables = async () =>
+    ((await dataSource.query(
+      `SELECT table_name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY table_name`,
+    )) as { table_name: string }[]).map((row) => row.table_name);
+
+  it('builds the whole schema from nothing, then has nothing pending', async () => {
+    const applied = await dataSource.runMigrations();
+    expect(applied.length).toBe(dataSource.migrations.length);
+    expect(await tables()).toEqual(OWNED_TABLES);
+    expect(await dataSource.showMigrations()).toBe(false);
+  });
+
+  it('undoes every migration back to an empty schema, and applies them again', async () => {
+    for (let i = 0; i < dataSource.migrations.length; i++) await dataSource.undoLastMigration();
+    expect(await tables()).toEqual([]);
+    await dataSource.runMigrations();
+    expect(await tables()).toEqual(OWNED_TABLES);
+  });
+});

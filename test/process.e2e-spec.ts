@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, freePort } from './support/app-process';
+
+const shopper = { 'X-User-Id': 'process-shopper', 'Content-Type': 'application/json' };
+
+describe('the built server as a process (dist/main.js)', () => {
+  it('refuses to boot on a bad setting, naming the variable', async () => {
+    const app = AppProcess.start({ PORT: 'eighty', GATEWAY_TRANSIENT_FAILURE_RATE: '3' });
+    expect(await app.exitCode()).toBe(78);
+    const printed = app.output.join('\n');
+    expect(printed).toContain('PORT="eighty"');
+    expect(printed).toContain('GATEWAY_TRANSIENT_FAILURE_RATE="3"');
+  });
+
+  describe('on the embedded defaults, with data kept in a folder', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'peak-checkout-data-'));
+    let app: AppProcess;
+    let port: number;
+    let orderId: string;
+
+    beforeAll(async () => {
+      port = await freePort();
+      app = AppProcess.start({ PGLITE_DATA_DIR: dataDir, GATEWAY_LATENCY_MS: '5' }, port);
+      await app.ready();
+    });
+
+    afterAll(async () => {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('sells from the demo catalogue with no database server', async () => {
+      await fetch(`${app.url}/cart/items`, {
+        method: 'POST',
+        headers: shopper,
+        body: JSON.stringify({ sku: 'CAP-LOGO', quantity: 1 }),
+      });
+      const placed = await fetch(`${app.url}/orders`, {
+        method: 'POST',
+        headers: { ...shopper, 'Idempotency-Key': 'process-order-1' },
+        body: JSON.stringify({ paymentToken: 'tok_visa' }),
+      });
+      const order = (await placed.json()) as { id: string; status: string };
+      expect([placed.status, order.status]).toEqual([201, 'PAID']);
+      orderId = order.id;
+    });
+
+    it('logs JSON lines that carry the order id and the trace id', async () => {
+      const ofOrder = (lines: Record<string, unknown>[]) =>
+        lines.filter((line) => line.orderId === orderId);
+      const lines = ofOrder(
+        await app.logLinesUntil((all) => ofOrder(all).some((line) => line.msg === 'request completed')),
+      );
+      const messages = lines.map((line) => line.msg);
+      expect(messages).toEqual(
+        expect.arrayContaining(['order placed', 'payment settled', 'order settled', 'request completed']),
+      );
+      const traces = new Set(lines.map((line) => line.traceId));
+      expect(traces.size).toBe(1);
+      expect([...traces][0]).toEqual(expect.any(String));
+    });
+
+    it('keeps the data across a restart', async () => {
+      expect(await app.stop()).toBe(true);
+      app = AppProcess.start({ PGLITE_DATA_DIR: dataDir }, port);
+      await app.ready();
+      const order = await fetch(`${app.url}/orders/${orderId}`, { headers: shopper });
+      expect(order.status).toBe(200);
+      expect(((await order.json()) as { status: string }).status).toBe('PAID');
+    });
+  });
+});

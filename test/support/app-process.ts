@@ -1,0 +1,94 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const BUILT_SERVER = join(__dirname, '..', '..', 'dist', 'main.js');
+
+/** The built server (dist/main.js) running as its own process, as an operator runs it. */
+export class AppProcess {
+  readonly output: string[] = [];
+  private exited: Promise<{ code: number | null; signal: string | null }>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream! }).on('line', (line) => this.output.push(line));
+    }
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  static start(env: Record<string, string>, port = 0): AppProcess {
+    if (!existsSync(BUILT_SERVER)) {
+      throw new Error(`${BUILT_SERVER} is missing: run "npm run build" first (npm test does).`);
+    }
+    const child = spawn(process.execPath, [BUILT_SERVER], {
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AppProcess(child, `http://127.0.0.1:${port}`);
+  }
+
+  /** Waits until the process answers ready, or fails with what it printed. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        if ((await fetch(`${this.url}/health/ready`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    throw new Error(`Not ready within ${timeoutMs} ms:\n${this.output.join('\n')}`);
+  }
+
+  async exitCode(): Promise<number | null> {
+    return (await this.exited).code;
+  }
+
+  /** Sends SIGTERM and waits; true when the process shut down on it rather than crashing. */
+  async stop(): Promise<boolean> {
+    this.child.kill('SIGTERM');
+    const { code, signal } = await this.exited;
+    return code === 0 || signal === 'SIGTERM';
+  }
+
+  /** Waits until the JSON log lines printed satisfy `enough`, then returns them. */
+  async logLinesUntil(
+    enough: (lines: Record<string, unknown>[]) => boolean,
+    timeoutMs = 5000,
+  ): Promise<Record<string, unknown>[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!enough(this.logLines()) && Date.now() < deadline) await sleep(50);
+    return this.logLines();
+  }
+
+  /** The JSON log lines printed so far. */
+  logLines(): Record<string, unknown>[] {
+    return this.output.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
