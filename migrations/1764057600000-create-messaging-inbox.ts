@@ -10,7 +10,9 @@ export class CreateMessagingInbox1764057600000 implements MigrationInterface {
         processed_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (consumer, message_id)
       )`);
-    await db.query(`CREATE INDEX processed_messages_processed_at ON processed_messages (processed_at)`);
+    await db.query(
+      `CREATE INDEX processed_messages_processed_at ON processed_messages (processed_at)`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -32,7 +32,9 @@ export class CreateFraudCheckTables1764057600400 implements MigrationInterface {
         amount_cents integer     NOT NULL,
         decided_at   timestamptz NOT NULL DEFAULT now()
       )`);
-    await db.query(`CREATE INDEX fraud_decisions_user_window ON fraud_decisions (user_id, decided_at)`);
+    await db.query(
+      `CREATE INDEX fraud_decisions_user_window ON fraud_decisions (user_id, decided_at)`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -38,7 +38,10 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
-  app.useGlobalFilters(new BodyErrorFilter(app.get(HttpAdapterHost).httpAdapter), new DomainErrorFilter());
+  app.useGlobalFilters(
+    new BodyErrorFilter(app.get(HttpAdapterHost).httpAdapter),
+    new DomainErrorFilter(),
+  );
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

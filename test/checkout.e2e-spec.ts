@@ -63,7 +63,12 @@ describe('checkout in sync mode', () => {
   describe.each(scenarios)('$name', (scenario) => {
     let shopper: Shopper;
     let sku: string;
-    let order: { id: string; status: string; failureReason: string | null; payment: { status: string } };
+    let order: {
+      id: string;
+      status: string;
+      failureReason: string | null;
+      payment: { status: string };
+    };
     let httpStatus: number;
 
     beforeAll(async () => {
@@ -84,7 +89,9 @@ describe('checkout in sync mode', () => {
 
     it(`records the payment as ${scenario.payment}`, async () => {
       expect(order.payment.status).toBe(scenario.payment);
-      const payments = await app.db.query(`SELECT status FROM payments WHERE order_id = $1`, [order.id]);
+      const payments = await app.db.query(`SELECT status FROM payments WHERE order_id = $1`, [
+        order.id,
+      ]);
       expect(payments).toEqual([{ status: scenario.payment }]);
     });
 
@@ -115,7 +122,8 @@ describe('checkout in sync mode', () => {
         [order.id],
       );
       expect(decision.decision).toBe(scenario.fraudDecision);
-      if (scenario.fraudDecision === 'REJECT') expect(decision.reasons.join()).toMatch(scenario.reason!);
+      if (scenario.fraudDecision === 'REJECT')
+        expect((decision.reasons as string[]).join()).toMatch(scenario.reason!);
     });
 
     it('tells the shopper by push, mail and SMS, once each', async () => {

@@ -90,7 +90,11 @@ describe('bad input gets a 4xx that names the problem', () => {
   it('answers 404 for a change or removal of a product not in the cart', async () => {
     const sku = await newProduct(app.db, { stock: 5 });
     const someone = new Shopper(app, newShopper());
-    const change = await app.http().patch(`/cart/items/${sku}`).set('X-User-Id', someone.id).send({ quantity: 2 });
+    const change = await app
+      .http()
+      .patch(`/cart/items/${sku}`)
+      .set('X-User-Id', someone.id)
+      .send({ quantity: 2 });
     const remove = await app.http().delete(`/cart/items/${sku}`).set('X-User-Id', someone.id);
     expect([change.status, remove.status]).toEqual([404, 404]);
     expect(remove.body.message).toBe(`Product ${sku} is not in your cart.`);
@@ -131,9 +135,21 @@ describe('a shopper sees only their own cart and orders', () => {
     await alice.addToCart(sku, 1);
     await alice.addToCart(sku, 1);
 
-    const changed = await app.http().patch(`/cart/items/${sku}`).set('X-User-Id', alice.id).send({ quantity: 3 });
+    const changed = await app
+      .http()
+      .patch(`/cart/items/${sku}`)
+      .set('X-User-Id', alice.id)
+      .send({ quantity: 3 });
     expect(changed.body).toEqual({
-      items: [{ sku, name: `Test product ${sku}`, unitPriceCents: 700, quantity: 3, lineTotalCents: 2100 }],
+      items: [
+        {
+          sku,
+          name: `Test product ${sku}`,
+          unitPriceCents: 700,
+          quantity: 3,
+          lineTotalCents: 2100,
+        },
+      ],
       totalCents: 2100,
       currency: 'EUR',
     });

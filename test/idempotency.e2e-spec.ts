@@ -26,7 +26,9 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(again.body.id).toBe(first.body.id);
     expect(again.body.status).toBe('PAID');
     expect(app.gatewayLedger().charges.get(first.body.id)).toBe(1);
-    const payments = await app.db.query(`SELECT id FROM payments WHERE order_id = $1`, [first.body.id]);
+    const payments = await app.db.query(`SELECT id FROM payments WHERE order_id = $1`, [
+      first.body.id,
+    ]);
     expect(payments).toHaveLength(1);
     expect(await stockOf(app.db, sku)).toBe(9);
   });
@@ -42,7 +44,7 @@ describe('Idempotency-Key on POST /orders', () => {
     );
 
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
-    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(new Set(answers.map((a) => a.body.id as string)).size).toBe(1);
     const orders = await app.db.query(`SELECT id FROM orders WHERE user_id = $1`, [shopper.id]);
     expect(orders).toHaveLength(1);
     expect(app.gatewayLedger().charges.get(orders[0].id)).toBe(1);
@@ -74,7 +76,10 @@ describe('Idempotency-Key on POST /orders', () => {
     await a.addToCart(sku, 1);
     await b.addToCart(sku, 1);
 
-    const [orderA, orderB] = [await a.placeOrder('tok_visa', key), await b.placeOrder('tok_visa', key)];
+    const [orderA, orderB] = [
+      await a.placeOrder('tok_visa', key),
+      await b.placeOrder('tok_visa', key),
+    ];
 
     expect([orderA.status, orderB.status]).toEqual([201, 201]);
     expect(orderA.body.id).not.toBe(orderB.body.id);

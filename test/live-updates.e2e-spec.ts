@@ -58,7 +58,9 @@ describe('following an order live over SSE', () => {
 /** The id of the shopper's order once its placement has committed (its payment still running). */
 async function placedOrderOf(app: TestApp, userId: string): Promise<string> {
   for (let tries = 0; tries < 100; tries++) {
-    const rows: { id: string }[] = await app.db.query(`SELECT id FROM orders WHERE user_id = $1`, [userId]);
+    const rows: { id: string }[] = await app.db.query(`SELECT id FROM orders WHERE user_id = $1`, [
+      userId,
+    ]);
     if (rows.length > 0) return rows[0].id;
     await sleep(20);
   }

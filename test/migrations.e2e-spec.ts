@@ -44,10 +44,12 @@ describe('schema migrations', () => {
   });
 
   const tables = async () =>
-    ((await dataSource.query(
-      `SELECT table_name FROM information_schema.tables
+    (
+      await dataSource.query<{ table_name: string }[]>(
+        `SELECT table_name FROM information_schema.tables
         WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY table_name`,
-    )) as { table_name: string }[]).map((row) => row.table_name);
+      )
+    ).map((row) => row.table_name);
 
   it('builds the whole schema from nothing, then has nothing pending', async () => {
     const applied = await dataSource.runMigrations();

@@ -51,11 +51,18 @@ describe('the built server as a process (dist/main.js)', () => {
       const ofOrder = (lines: Record<string, unknown>[]) =>
         lines.filter((line) => line.orderId === orderId);
       const lines = ofOrder(
-        await app.logLinesUntil((all) => ofOrder(all).some((line) => line.msg === 'request completed')),
+        await app.logLinesUntil((all) =>
+          ofOrder(all).some((line) => line.msg === 'request completed'),
+        ),
       );
       const messages = lines.map((line) => line.msg);
       expect(messages).toEqual(
-        expect.arrayContaining(['order placed', 'payment settled', 'order settled', 'request completed']),
+        expect.arrayContaining([
+          'order placed',
+          'payment settled',
+          'order settled',
+          'request completed',
+        ]),
       );
       const traces = new Set(lines.map((line) => line.traceId));
       expect(traces.size).toBe(1);

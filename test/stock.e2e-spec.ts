@@ -49,7 +49,9 @@ describe('stock under concurrent orders', () => {
     expect(await stockOf(app.db, scarce)).toBe(3);
     const orders = await app.db.query(`SELECT id FROM orders WHERE user_id = $1`, [shopper.id]);
     expect(orders).toEqual([]);
-    const held = await app.db.query(`SELECT * FROM stock_reservations WHERE user_id = $1`, [shopper.id]);
+    const held = await app.db.query(`SELECT * FROM stock_reservations WHERE user_id = $1`, [
+      shopper.id,
+    ]);
     expect(held).toEqual([]);
     expect((await shopper.cart()).body.items).toHaveLength(2);
   });

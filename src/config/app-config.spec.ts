@@ -15,7 +15,11 @@ describe('loadConfig', () => {
 
   it('names each bad variable and its value', () => {
     expect(() =>
-      loadConfig({ PORT: 'eighty', GATEWAY_TRANSIENT_FAILURE_RATE: '2', DATABASE_URL: 'mysql://x' }),
+      loadConfig({
+        PORT: 'eighty',
+        GATEWAY_TRANSIENT_FAILURE_RATE: '2',
+        DATABASE_URL: 'mysql://x',
+      }),
     ).toThrow(ConfigError);
     try {
       loadConfig({ PORT: 'eighty', GATEWAY_TRANSIENT_FAILURE_RATE: '2' });

@@ -11,8 +11,5 @@ export async function returningRows<Row>(
   statement: string,
   parameters: unknown[],
 ): Promise<Row[]> {
-  return (await manager.query(
-    `WITH changed AS (${statement}) SELECT * FROM changed`,
-    parameters,
-  )) as Row[];
+  return manager.query<Row[]>(`WITH changed AS (${statement}) SELECT * FROM changed`, parameters);
 }

@@ -1,4 +1,9 @@
-import { BadRequestException, createParamDecorator, ExecutionContext, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  createParamDecorator,
+  ExecutionContext,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { Request } from 'express';
 
@@ -12,7 +17,9 @@ const SHOPPER_ID = /^[A-Za-z0-9_.@:-]{1,64}$/;
 export const ShopperId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
   const value = ctx.switchToHttp().getRequest<Request>().header(SHOPPER_HEADER);
   if (value === undefined || value === '') {
-    throw new UnauthorizedException('The X-User-Id header is required (set by the upstream gateway).');
+    throw new UnauthorizedException(
+      'The X-User-Id header is required (set by the upstream gateway).',
+    );
   }
   if (!SHOPPER_ID.test(value)) {
     throw new BadRequestException(
@@ -24,4 +31,8 @@ export const ShopperId = createParamDecorator((_: unknown, ctx: ExecutionContext
 
 /** OpenAPI: documents the shopper header on a controller or route. */
 export const ApiShopper = () =>
-  ApiHeader({ name: 'X-User-Id', required: true, description: 'Shopper id, set by the upstream gateway.' });
+  ApiHeader({
+    name: 'X-User-Id',
+    required: true,
+    description: 'Shopper id, set by the upstream gateway.',
+  });

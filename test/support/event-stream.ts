@@ -20,7 +20,11 @@ export class EventStream {
   static async open(url: string, headers: Record<string, string>): Promise<EventStream> {
     const controller = new AbortController();
     const response = await fetch(url, { headers, signal: controller.signal });
-    const stream = new EventStream(response.status, response.headers.get('content-type'), controller);
+    const stream = new EventStream(
+      response.status,
+      response.headers.get('content-type'),
+      controller,
+    );
     if (response.ok && response.body) void stream.read(response.body);
     else stream.errorBody = await response.json();
     return stream;
@@ -34,7 +38,9 @@ export class EventStream {
       if (found) return found;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`No "${type}" event within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`);
+        throw new Error(
+          `No "${type}" event within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);

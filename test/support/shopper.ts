@@ -10,7 +10,11 @@ export class Shopper {
   ) {}
 
   async addToCart(sku: string, quantity: number): Promise<Response> {
-    return await this.app.http().post('/cart/items').set('X-User-Id', this.id).send({ sku, quantity });
+    return await this.app
+      .http()
+      .post('/cart/items')
+      .set('X-User-Id', this.id)
+      .send({ sku, quantity });
   }
 
   async cart(): Promise<Response> {

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
@@ -41,7 +42,8 @@ export async function startApp(env: Environment = {}): Promise<TestApp> {
     ...env,
   });
   const app = await bootstrap(config);
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const server = app.getHttpServer() as Server;
+  const { port } = server.address() as AddressInfo;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
@@ -71,6 +73,8 @@ export async function newProduct(
 }
 
 export async function stockOf(db: DataSource, sku: string): Promise<number> {
-  const [row]: { stock: number }[] = await db.query(`SELECT stock FROM products WHERE sku = $1`, [sku]);
+  const [row]: { stock: number }[] = await db.query(`SELECT stock FROM products WHERE sku = $1`, [
+    sku,
+  ]);
   return row.stock;
 }

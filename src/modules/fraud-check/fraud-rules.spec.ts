@@ -1,7 +1,12 @@
 import { assess, FraudFacts, FraudRule } from './fraud-rules';
 
 const rules: FraudRule[] = [
-  { id: 'velocity', kind: 'velocity', action: 'REJECT', params: { windowSeconds: 600, maxOrders: 3 } },
+  {
+    id: 'velocity',
+    kind: 'velocity',
+    action: 'REJECT',
+    params: { windowSeconds: 600, maxOrders: 3 },
+  },
   { id: 'amount-review', kind: 'amount', action: 'REVIEW', params: { aboveCents: 10_000 } },
   { id: 'amount-reject', kind: 'amount', action: 'REJECT', params: { aboveCents: 100_000 } },
   { id: 'unit-price', kind: 'unit_price', action: 'REJECT', params: { tolerancePercent: 5 } },
@@ -41,7 +46,10 @@ describe('fraud rules', () => {
     const within = { ...clean, lines: [{ sku: 'CAP', unitPriceCents: 2_600 }] };
     expect(assess(rules, within).verdict).toBe('APPROVE');
     const off = assess(rules, { ...clean, lines: [{ sku: 'CAP', unitPriceCents: 100 }] });
-    expect(off).toEqual({ verdict: 'REJECT', reasons: ['unit-price: CAP priced 100, catalogue says 2500'] });
+    expect(off).toEqual({
+      verdict: 'REJECT',
+      reasons: ['unit-price: CAP priced 100, catalogue says 2500'],
+    });
     const unknown = assess(rules, { ...clean, lines: [{ sku: 'GHOST', unitPriceCents: 100 }] });
     expect(unknown.reasons).toEqual(['unit-price: GHOST is not in the catalogue']);
   });

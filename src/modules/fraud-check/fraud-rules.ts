@@ -3,7 +3,12 @@ export type FraudVerdict = 'APPROVE' | 'REVIEW' | 'REJECT';
 export type RuleAction = Exclude<FraudVerdict, 'APPROVE'>;
 
 export type FraudRule =
-  | { id: string; kind: 'velocity'; action: RuleAction; params: { windowSeconds: number; maxOrders: number } }
+  | {
+      id: string;
+      kind: 'velocity';
+      action: RuleAction;
+      params: { windowSeconds: number; maxOrders: number };
+    }
   | { id: string; kind: 'amount'; action: RuleAction; params: { aboveCents: number } }
   | { id: string; kind: 'unit_price'; action: RuleAction; params: { tolerancePercent: number } };
 
@@ -31,7 +36,9 @@ function findings(rule: FraudRule, facts: FraudFacts): string[] {
     case 'velocity': {
       const earlier = facts.ordersWithin.get(rule.params.windowSeconds) ?? 0;
       return earlier >= rule.params.maxOrders
-        ? [`${rule.id}: order ${earlier + 1} within ${rule.params.windowSeconds}s (limit ${rule.params.maxOrders})`]
+        ? [
+            `${rule.id}: order ${earlier + 1} within ${rule.params.windowSeconds}s (limit ${rule.params.maxOrders})`,
+          ]
         : [];
     }
     case 'amount':

@@ -1,2 +1,6 @@
 export { NotificationModule } from './notification.module';
-export { NOTIFICATION_CHANNELS, type Notice, type NotificationChannel } from './notification-channel';
+export {
+  NOTIFICATION_CHANNELS,
+  type Notice,
+  type NotificationChannel,
+} from './notification-channel';

@@ -20,7 +20,11 @@ import { NotificationService } from './notification.service';
     LoggedSmsChannel,
     {
       provide: NOTIFICATION_CHANNELS,
-      useFactory: (push: PushChannel, mail: LoggedMailChannel, sms: LoggedSmsChannel) => [push, mail, sms],
+      useFactory: (push: PushChannel, mail: LoggedMailChannel, sms: LoggedSmsChannel) => [
+        push,
+        mail,
+        sms,
+      ],
       inject: [PushChannel, LoggedMailChannel, LoggedSmsChannel],
     },
   ],

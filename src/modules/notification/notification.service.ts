@@ -40,14 +40,25 @@ export class NotificationService {
         .orIgnore()
         .returning(['id'])
         .execute();
-      if (recorded.raw.length === 0) continue;
+      if ((recorded.raw as unknown[]).length === 0) continue;
       try {
         await channel.send(notice);
-        await this.dataSource.manager.update(Notification, { id }, { status: 'SENT', sentAt: new Date() });
+        await this.dataSource.manager.update(
+          Notification,
+          { id },
+          { status: 'SENT', sentAt: new Date() },
+        );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        this.logger.error({ orderId: notice.orderId, channel: channel.name, error: message }, 'send failed');
-        await this.dataSource.manager.update(Notification, { id }, { status: 'FAILED', error: message });
+        this.logger.error(
+          { orderId: notice.orderId, channel: channel.name, error: message },
+          'send failed',
+        );
+        await this.dataSource.manager.update(
+          Notification,
+          { id },
+          { status: 'FAILED', error: message },
+        );
       }
     }
   }

@@ -3,14 +3,26 @@ import { isFinal, statusAfter, transition } from './order-state';
 describe('order state machine', () => {
   it('moves a waiting order to the status its payment outcome names', () => {
     expect(transition('PENDING_PAYMENT', 'paymentApproved')).toEqual({ kind: 'moved', to: 'PAID' });
-    expect(transition('PENDING_PAYMENT', 'paymentDeclined')).toEqual({ kind: 'moved', to: 'PAYMENT_FAILED' });
-    expect(transition('PENDING_PAYMENT', 'paymentErrored')).toEqual({ kind: 'moved', to: 'PAYMENT_FAILED' });
-    expect(transition('PENDING_PAYMENT', 'fraudRejected')).toEqual({ kind: 'moved', to: 'FRAUD_REJECTED' });
+    expect(transition('PENDING_PAYMENT', 'paymentDeclined')).toEqual({
+      kind: 'moved',
+      to: 'PAYMENT_FAILED',
+    });
+    expect(transition('PENDING_PAYMENT', 'paymentErrored')).toEqual({
+      kind: 'moved',
+      to: 'PAYMENT_FAILED',
+    });
+    expect(transition('PENDING_PAYMENT', 'fraudRejected')).toEqual({
+      kind: 'moved',
+      to: 'FRAUD_REJECTED',
+    });
   });
 
   it('treats the same result delivered twice as already applied', () => {
     expect(transition('PAID', 'paymentApproved')).toEqual({ kind: 'already', status: 'PAID' });
-    expect(transition('PAYMENT_FAILED', 'paymentErrored')).toEqual({ kind: 'already', status: 'PAYMENT_FAILED' });
+    expect(transition('PAYMENT_FAILED', 'paymentErrored')).toEqual({
+      kind: 'already',
+      status: 'PAYMENT_FAILED',
+    });
   });
 
   it('refuses a conflicting result for a settled order', () => {
@@ -24,7 +36,9 @@ describe('order state machine', () => {
 
   it('knows which statuses are final', () => {
     expect(isFinal('PENDING_PAYMENT')).toBe(false);
-    expect(['PAID', 'PAYMENT_FAILED', 'FRAUD_REJECTED'].every((s) => isFinal(s as never))).toBe(true);
+    expect(['PAID', 'PAYMENT_FAILED', 'FRAUD_REJECTED'].every((s) => isFinal(s as never))).toBe(
+      true,
+    );
   });
 
   it('maps each payment outcome to the status it leaves', () => {

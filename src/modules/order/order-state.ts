@@ -1,6 +1,11 @@
 import { PaymentOutcome } from '../payment/payment.contracts';
 
-export const ORDER_STATUSES = ['PENDING_PAYMENT', 'PAID', 'PAYMENT_FAILED', 'FRAUD_REJECTED'] as const;
+export const ORDER_STATUSES = [
+  'PENDING_PAYMENT',
+  'PAID',
+  'PAYMENT_FAILED',
+  'FRAUD_REJECTED',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** What can happen to an order once placed, named for what happened. */

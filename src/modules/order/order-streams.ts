@@ -10,7 +10,10 @@ import { Metrics } from '../../ops/metrics/metric-names';
  */
 @Injectable()
 export class OrderStreams {
-  private readonly streams = new Map<string, { subject: Subject<MessageEvent>; followers: number }>();
+  private readonly streams = new Map<
+    string,
+    { subject: Subject<MessageEvent>; followers: number }
+  >();
 
   constructor(@InjectMetric(Metrics.streamsOpen) private readonly open: Gauge) {}
 
@@ -23,7 +26,10 @@ export class OrderStreams {
 
   updatesOf(orderId: string): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
-      const stream = this.streams.get(orderId) ?? { subject: new Subject<MessageEvent>(), followers: 0 };
+      const stream = this.streams.get(orderId) ?? {
+        subject: new Subject<MessageEvent>(),
+        followers: 0,
+      };
       stream.followers += 1;
       this.open.inc();
       this.streams.set(orderId, stream);

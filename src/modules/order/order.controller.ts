@@ -55,7 +55,11 @@ export class OrderController {
       'The same Idempotency-Key returns the same order (200, Idempotent-Replayed: true) and ' +
       'never charges twice; a different body under a used key is a 422.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Unique per order; reuse it to retry.' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'Unique per order; reuse it to retry.',
+  })
   @ApiResponse({ status: 201, type: OrderView, description: 'Order placed; its final state.' })
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier request.' })
   @ApiResponse({ status: 409, description: 'Not enough stock for a product in the cart.' })
@@ -88,7 +92,10 @@ export class OrderController {
   @Get(':id/timeline')
   @ApiOperation({ summary: "The order's history, oldest first." })
   @ApiOkResponse({ type: [TimelineEntryView] })
-  timeline(@ShopperId() userId: string, @Param('id', uuid) id: string): Promise<TimelineEntryView[]> {
+  timeline(
+    @ShopperId() userId: string,
+    @Param('id', uuid) id: string,
+  ): Promise<TimelineEntryView[]> {
     return this.queries.timeline(userId, id);
   }
 
@@ -113,9 +120,10 @@ export class OrderController {
         map((): MessageEvent => ({ type: 'heartbeat', data: { at: new Date().toISOString() } })),
       );
       return new Observable<MessageEvent>((subscriber) => {
-        const subscription = merge(concat(of({ type: 'status', data: order }), updates), heartbeat).subscribe(
-          subscriber,
-        );
+        const subscription = merge(
+          concat(of({ type: 'status', data: order }), updates),
+          heartbeat,
+        ).subscribe(subscriber);
         return () => {
           subscription.unsubscribe();
           following.unsubscribe();

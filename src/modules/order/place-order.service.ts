@@ -36,7 +36,11 @@ export class PlaceOrderService {
     this.logger.setContext(PlaceOrderService.name);
   }
 
-  async place(userId: string, idempotencyKey: string, request: PlaceOrderRequest): Promise<PlacedOrder> {
+  async place(
+    userId: string,
+    idempotencyKey: string,
+    request: PlaceOrderRequest,
+  ): Promise<PlacedOrder> {
     const requestHash = hashOf(request);
     const earlier = await this.queries.findByKey(userId, idempotencyKey);
     if (earlier) return this.replay(earlier, requestHash);
@@ -69,13 +73,21 @@ export class PlaceOrderService {
           })),
         );
         await this.stock.reserve(manager, orderId, userId, lines);
-        await this.timeline.append(manager, orderId, 'PLACED', { amountCents, currency, mode: 'sync' });
+        await this.timeline.append(manager, orderId, 'PLACED', {
+          amountCents,
+          currency,
+          mode: 'sync',
+        });
         publish(paymentRequested, {
           orderId,
           userId,
           amountCents,
           currency,
-          lines: lines.map(({ sku, unitPriceCents, quantity }) => ({ sku, unitPriceCents, quantity })),
+          lines: lines.map(({ sku, unitPriceCents, quantity }) => ({
+            sku,
+            unitPriceCents,
+            quantity,
+          })),
           paymentToken: request.paymentToken,
           attempt: 1,
           replyTo: null,

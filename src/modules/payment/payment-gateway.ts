@@ -8,8 +8,7 @@ export interface AuthorizationRequest {
 }
 
 export type Authorization =
-  | { status: 'APPROVED'; reference: string }
-  | { status: 'DECLINED'; reason: string };
+  { status: 'APPROVED'; reference: string } | { status: 'DECLINED'; reason: string };
 
 /** The gateway could not answer now (overloaded, unreachable, timed out): worth retrying. */
 export class TransientGatewayError extends Error {

@@ -12,7 +12,12 @@ import { UnitOfWork } from '../../messaging';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { FraudCheckService } from '../fraud-check';
 import { Authorization, PaymentGateway, TransientGatewayError } from './payment-gateway';
-import { PaymentCompleted, paymentCompleted, PaymentOutcome, PaymentRequested } from './payment.contracts';
+import {
+  PaymentCompleted,
+  paymentCompleted,
+  PaymentOutcome,
+  PaymentRequested,
+} from './payment.contracts';
 import { Payment } from './payment.entity';
 
 interface Decision {
@@ -46,7 +51,10 @@ export class PaymentService {
     const { orderId, attempt } = request;
     const recorded = await this.dataSource.manager.findOneBy(Payment, { orderId, attempt });
     if (recorded) {
-      this.logger.info({ orderId, attempt }, 'payment already recorded; publishing its result again');
+      this.logger.info(
+        { orderId, attempt },
+        'payment already recorded; publishing its result again',
+      );
       return this.publish(request, recorded);
     }
 
@@ -85,8 +93,9 @@ export class PaymentService {
   }
 
   private async publish(request: PaymentRequested, payment: Payment): Promise<void> {
-    await this.unitOfWork.run(async ({ publish }) => {
+    await this.unitOfWork.run(({ publish }) => {
       publish(paymentCompleted, this.resultOf(request, payment), payment.id);
+      return Promise.resolve();
     });
   }
 
@@ -132,7 +141,10 @@ export class PaymentService {
         timing({ result: 'error' });
         if (!(error instanceof TransientGatewayError)) throw error;
         lastError = error.message;
-        this.logger.warn({ orderId: request.orderId, call, error: lastError }, 'gateway call failed');
+        this.logger.warn(
+          { orderId: request.orderId, call, error: lastError },
+          'gateway call failed',
+        );
         if (call < maxAttempts) await sleep(retryBaseMs * 2 ** (call - 1));
       }
     }
@@ -146,8 +158,18 @@ export class PaymentService {
 
   private decisionOf(answer: Authorization, calls: number, reviewReasons: string[]): Decision {
     return answer.status === 'APPROVED'
-      ? { outcome: 'APPROVED', reference: answer.reference, gatewayCalls: calls, reasons: reviewReasons }
-      : { outcome: 'DECLINED', reference: null, gatewayCalls: calls, reasons: [...reviewReasons, answer.reason] };
+      ? {
+          outcome: 'APPROVED',
+          reference: answer.reference,
+          gatewayCalls: calls,
+          reasons: reviewReasons,
+        }
+      : {
+          outcome: 'DECLINED',
+          reference: null,
+          gatewayCalls: calls,
+          reasons: [...reviewReasons, answer.reason],
+        };
   }
 
   private async withTimeout<T>(call: Promise<T>): Promise<T> {

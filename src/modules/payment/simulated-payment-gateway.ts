@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../../config/app-config';
@@ -9,6 +9,9 @@ import {
   PaymentGateway,
   TransientGatewayError,
 } from './payment-gateway';
+
+/** Source of the simulator's chance of transient failure; tests provide their own. */
+export const GATEWAY_RANDOM = Symbol('GATEWAY_RANDOM');
 
 /** What the simulated gateway has seen, as its operator's dashboard would show it. */
 export interface GatewayLedger {
@@ -33,7 +36,10 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   private readonly settled = new Map<string, Promise<Authorization>>();
   private readonly charges = new Map<string, number>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(GATEWAY_RANDOM) private readonly random: () => number = Math.random,
+  ) {
     super();
   }
 
@@ -67,7 +73,7 @@ export class SimulatedPaymentGateway extends PaymentGateway {
       if (request.paymentToken.startsWith('tok_unavailable')) {
         throw new TransientGatewayError('gateway unavailable');
       }
-      if (Math.random() < transientFailureRate) {
+      if (this.random() < transientFailureRate) {
         throw new TransientGatewayError('gateway unavailable');
       }
       if (request.paymentToken.startsWith('tok_decline')) {

@@ -12,7 +12,10 @@ export class LoggedMailChannel implements NotificationChannel {
   }
 
   send(notice: Notice): Promise<void> {
-    this.logger.info({ orderId: notice.orderId, to: notice.userId, subject: notice.subject }, 'mail sent');
+    this.logger.info(
+      { orderId: notice.orderId, to: notice.userId, subject: notice.subject },
+      'mail sent',
+    );
     return Promise.resolve();
   }
 }
