@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, freePort } from './support/app-process';
+import { execFileSync } from 'node:child_process';
+import { AppProcess, BUILT_SERVER, freePort } from './support/app-process';
 
 const shopper = { 'X-User-Id': 'process-shopper', 'Content-Type': 'application/json' };
 
@@ -12,6 +13,21 @@ describe('the built server as a process (dist/main.js)', () => {
     const printed = app.output.join('\n');
     expect(printed).toContain('PORT="eighty"');
     expect(printed).toContain('GATEWAY_TRANSIENT_FAILURE_RATE="3"');
+  });
+
+  it('migrates a database with npm run db:migrate, and finds nothing to do the second time', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'peak-checkout-migrate-'));
+    try {
+      const migrate = () =>
+        execFileSync(process.execPath, [join(BUILT_SERVER, '..', 'database', 'migrate.js')], {
+          env: { PATH: process.env.PATH ?? '', PGLITE_DATA_DIR: dataDir },
+          encoding: 'utf8',
+        });
+      expect(migrate()).toMatch(/^Applied \d+ migration\(s\): CreateMessagingInbox1764057600000, /);
+      expect(migrate()).toBe('Schema is up to date.\n');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   describe('on the embedded defaults, with data kept in a folder', () => {
