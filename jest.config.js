@@ -4,6 +4,8 @@ const transform = { '^.+\\.ts$': ['@swc/jest'] };
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60000,
+  // The checkout mode is fleet-wide and the e2e files share one database: one file at a time.
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {

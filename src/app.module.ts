@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { HttpModule } from './http/http.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { CartModule } from './modules/cart';
 import { FraudCheckModule } from './modules/fraud-check';
@@ -12,6 +13,7 @@ import { PaymentModule } from './modules/payment';
 import { HealthModule } from './ops/health/health.module';
 import { loggingParams } from './ops/logging';
 import { MetricsModule } from './ops/metrics/metrics.module';
+import { ModeModule } from './ops/mode/mode.module';
 
 /** Wires the modules together; nothing else. */
 @Module({})
@@ -24,7 +26,9 @@ export class AppModule {
         LoggerModule.forRoot(loggingParams(config)),
         DatabaseModule.forRoot(config),
         MetricsModule.forRoot(),
+        HttpModule,
         MessagingModule,
+        ModeModule,
         CartModule,
         FraudCheckModule,
         PaymentModule,

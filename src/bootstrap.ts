@@ -12,8 +12,23 @@ import { BodyErrorFilter } from './http/body-error.filter';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { traceIdOf } from './ops/logging';
 import { InProcessServer } from './messaging/in-process.server';
+import { KafkaTransport } from './messaging/kafka/kafka.transport';
+import { InstanceAddress } from './http/instance-address';
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { PropagateHandlerErrors } from './messaging/propagate-handler-errors.filter';
 import { runWithTrace } from './messaging/trace-context';
+
+/** A worker-only instance serves its health, metrics and internal callbacks, not the API. */
+function workerOnly(request: Request, response: Response, next: NextFunction): void {
+  if (/^\/(health|metrics|internal)(\/|$)/.test(request.path)) return next();
+  response.status(404).json({
+    statusCode: 404,
+    error: 'Not Found',
+    message:
+      'This instance runs the worker role only (APP_ROLES=worker); send API calls to an api instance.',
+  });
+}
 
 /**
  * Builds, starts and listens: the one way an instance comes up, used by main.ts and by the
@@ -35,6 +50,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
     response.setHeader('X-Trace-Id', traceId);
     runWithTrace(traceId, next);
   });
+  if (!config.roles.api) app.use(workerOnly);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
@@ -57,12 +73,17 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   );
   SwaggerModule.setup('docs', app, document);
 
-  const inProcess = app.connectMicroservice<MicroserviceOptions>(
-    { strategy: app.get(InProcessServer) },
-    { deferInitialization: true },
-  );
-  inProcess.useGlobalFilters(new PropagateHandlerErrors());
+  const transports = [app.get(InProcessServer)];
+  if (config.kafka && config.roles.worker) transports.push(app.get(KafkaTransport));
+  for (const strategy of transports) {
+    app
+      .connectMicroservice<MicroserviceOptions>({ strategy }, { deferInitialization: true })
+      .useGlobalFilters(new PropagateHandlerErrors());
+  }
+  // Modules first (migrations, Kafka topics, the mode in force), then consumers, then HTTP.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(config.http.port);
+  app.get(InstanceAddress).listeningOn((app.getHttpServer()).address() as AddressInfo);
   return app;
 }

@@ -1,6 +1,15 @@
 import { DataSource } from 'typeorm';
+import { Response } from 'supertest';
 import { Shopper } from './support/shopper';
-import { newProduct, newShopper, startApp, stockOf, TestApp } from './support/test-app';
+import {
+  finalOrder,
+  newProduct,
+  newShopper,
+  startApp,
+  stockOf,
+  switchMode,
+  TestApp,
+} from './support/test-app';
 
 interface Scenario {
   name: string;
@@ -52,13 +61,30 @@ const scenarios: Scenario[] = [
   },
 ];
 
-describe('checkout in sync mode', () => {
+type Mode = 'sync' | 'async';
+
+/** What placing answers in each mode: the final order, or the order accepted and pending. */
+const ACCEPTED: Record<Mode, { status: number; order: string | null }> = {
+  sync: { status: 201, order: null },
+  async: { status: 202, order: 'PENDING_PAYMENT' },
+};
+
+describe.each(['sync', 'async'] as const)('checkout in %s mode', (mode: Mode) => {
   let app: TestApp;
 
   beforeAll(async () => {
     app = await startApp();
+    await switchMode(app, mode);
   });
   afterAll(() => app.close());
+
+  /** Checks the answer to placing, then follows the order until it is final. */
+  async function settled(shopper: Shopper, placed: Response) {
+    expect(placed.status).toBe(ACCEPTED[mode].status);
+    if (ACCEPTED[mode].order) expect(placed.body.status).toBe(ACCEPTED[mode].order);
+    expect(placed.body.mode).toBe(mode);
+    return finalOrder(app, shopper.id, placed.body.id as string);
+  }
 
   describe.each(scenarios)('$name', (scenario) => {
     let shopper: Shopper;
@@ -69,19 +95,16 @@ describe('checkout in sync mode', () => {
       failureReason: string | null;
       payment: { status: string };
     };
-    let httpStatus: number;
 
     beforeAll(async () => {
       shopper = new Shopper(app, newShopper());
       sku = await newProduct(app.db, { stock: 5, priceCents: 2500 });
       await scenario.before?.(app.db, shopper.id);
       const placed = await shopper.buy(sku, 2, scenario.paymentToken);
-      httpStatus = placed.status;
-      order = placed.body;
+      order = (await settled(shopper, placed)) as unknown as typeof order;
     });
 
-    it(`answers 201 with the order final as ${scenario.status}`, () => {
-      expect(httpStatus).toBe(201);
+    it(`ends the order as ${scenario.status}`, () => {
       expect(order.status).toBe(scenario.status);
       if (scenario.reason) expect(order.failureReason).toMatch(scenario.reason);
       else expect(order.failureReason).toBeNull();
@@ -148,7 +171,8 @@ describe('checkout in sync mode', () => {
     const shopper = new Shopper(app, newShopper());
     const sku = await newProduct(app.db, { stock: 100 });
     const statuses: string[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await shopper.buy(sku)).body.status);
+    for (let i = 0; i < 11; i++)
+      statuses.push((await settled(shopper, await shopper.buy(sku))).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill('PAID'));
     expect(statuses[10]).toBe('FRAUD_REJECTED');
     expect(await stockOf(app.db, sku)).toBe(90);
@@ -157,7 +181,11 @@ describe('checkout in sync mode', () => {
   it('pays a large order but flags it for review with the reason', async () => {
     const shopper = new Shopper(app, newShopper());
     const sku = await newProduct(app.db, { stock: 1, priceCents: 250_000 });
-    const order = (await shopper.buy(sku)).body;
+    const order = (await settled(shopper, await shopper.buy(sku))) as {
+      id: string;
+      status: string;
+      payment: { reasons: string[] };
+    };
     expect(order.status).toBe('PAID');
     const [decision] = await app.db.query(
       `SELECT decision, reasons FROM fraud_decisions WHERE order_id = $1`,

@@ -6,6 +6,8 @@ import { serverUrl, urlOfDatabase } from './support/database-url';
 
 const OWNED_TABLES = [
   'cart_items',
+  'checkout_mode',
+  'checkout_mode_changes',
   'fraud_blocklist',
   'fraud_decisions',
   'fraud_rules',
@@ -13,6 +15,7 @@ const OWNED_TABLES = [
   'order_lines',
   'order_timeline',
   'orders',
+  'outbox',
   'payments',
   'processed_messages',
   'products',

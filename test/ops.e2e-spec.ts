@@ -9,13 +9,18 @@ describe('operating the app: health, metrics, API docs', () => {
   });
   afterAll(() => app.close());
 
-  it('answers liveness, and readiness with the database checked', async () => {
+  it("answers liveness, and readiness with the database and the worker's consumer checked", async () => {
     const live = await app.http().get('/health/live');
     expect(live.status).toBe(200);
     expect(live.body.status).toBe('ok');
     const ready = await app.http().get('/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.details).toEqual({ database: { status: 'up' } });
+    expect(ready.body.details.database).toEqual({ status: 'up' });
+    expect(ready.body.details.kafka).toMatchObject({
+      status: 'up',
+      consumer: 'connected',
+      assignedPartitions: expect.any(Number),
+    });
   });
 
   it('exposes checkout, gateway and process metrics in Prometheus format', async () => {

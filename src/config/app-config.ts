@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
@@ -36,6 +37,35 @@ const environmentSchema = z.object({
   PAYMENT_MAX_ATTEMPTS: integer(3, 1),
   PAYMENT_RETRY_BASE_MS: integer(50, 0),
   SSE_HEARTBEAT_MS: integer(15000, 100),
+  CHECKOUT_MODE: z.enum(['sync', 'async']).default('sync'),
+  APP_ROLES: z
+    .string()
+    .default('api,worker')
+    .transform((value) => value.split(',').map((role) => role.trim()))
+    .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  INTERNAL_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  CALLBACK_TIMEOUT_MS: integer(2000, 1),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, 'host:port[,host:port…]')
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('peak-checkout'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[\w.-]*$/, 'letters, digits, dots, dashes and underscores')
+    .default(''),
+  KAFKA_PARTITIONS: integer(12, 1),
+  KAFKA_REPLICATION_FACTOR: integer(1, 1),
+  KAFKA_MIN_INSYNC_REPLICAS: integer(1, 1),
+  KAFKA_PARTITIONS_CONCURRENTLY: integer(4, 1),
+  KAFKA_HANDLER_ATTEMPTS: integer(3, 1),
+  OUTBOX_POLL_MS: integer(500, 10),
+  OUTBOX_BATCH_SIZE: integer(100, 1),
+  MESSAGE_RETENTION_MS: integer(7 * 24 * 3600 * 1000, 1000),
+  PRUNE_INTERVAL_MS: integer(60_000, 100),
+  MODE_POLL_MS: integer(2000, 50),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -57,6 +87,23 @@ export interface AppConfig {
   };
   payment: { maxAttempts: number; retryBaseMs: number };
   sse: { heartbeatMs: number };
+  mode: { initial: 'sync' | 'async'; pollMs: number };
+  roles: { api: boolean; worker: boolean };
+  admin: { token: string | null };
+  callbacks: { publicUrl: string | null; internalSecret: string; timeoutMs: number };
+  kafka: KafkaConfig | null;
+  outbox: { pollMs: number; batchSize: number; retentionMs: number; pruneIntervalMs: number };
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  topicPrefix: string;
+  partitions: number;
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  partitionsConcurrently: number;
+  handlerAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -100,5 +147,32 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     },
     payment: { maxAttempts: e.PAYMENT_MAX_ATTEMPTS, retryBaseMs: e.PAYMENT_RETRY_BASE_MS },
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
+    mode: { initial: e.CHECKOUT_MODE, pollMs: e.MODE_POLL_MS },
+    roles: { api: e.APP_ROLES.includes('api'), worker: e.APP_ROLES.includes('worker') },
+    admin: { token: e.ADMIN_TOKEN ?? null },
+    callbacks: {
+      publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') ?? null,
+      // One process calls itself back; several instances must share a configured secret.
+      internalSecret: e.INTERNAL_SECRET ?? randomBytes(24).toString('hex'),
+      timeoutMs: e.CALLBACK_TIMEOUT_MS,
+    },
+    kafka: e.KAFKA_BROKERS
+      ? {
+          brokers: e.KAFKA_BROKERS.split(','),
+          clientId: e.KAFKA_CLIENT_ID,
+          topicPrefix: e.KAFKA_TOPIC_PREFIX,
+          partitions: e.KAFKA_PARTITIONS,
+          replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+          minInsyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS,
+          partitionsConcurrently: e.KAFKA_PARTITIONS_CONCURRENTLY,
+          handlerAttempts: e.KAFKA_HANDLER_ATTEMPTS,
+        }
+      : null,
+    outbox: {
+      pollMs: e.OUTBOX_POLL_MS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      retentionMs: e.MESSAGE_RETENTION_MS,
+      pruneIntervalMs: e.PRUNE_INTERVAL_MS,
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config';
+import { ConfigError, loadConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 
 /** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
@@ -20,5 +20,5 @@ async function migrate(): Promise<void> {
 
 migrate().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  process.exit(error instanceof ConfigError ? 78 : 1);
 });

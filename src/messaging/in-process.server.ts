@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { deliverToHandlers } from './deliver-to-handlers';
 import { Envelope } from './envelope';
-import { runWithTrace } from './trace-context';
 
 /** The context a handler sees when a message was delivered in-process: the envelope's topic. */
 export class InProcessContext extends BaseRpcContext<[string]> {
@@ -34,11 +33,7 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
 
   /** Runs every handler of the envelope's topic; rejects with the first handler error. */
   async deliver(envelope: Envelope): Promise<void> {
-    const handler = this.getHandlerByPattern(envelope.type);
-    if (!handler) return;
-    await runWithTrace(envelope.traceId, async () => {
-      const result: unknown = await handler(envelope, new InProcessContext([envelope.type]));
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-    });
+    const context = new InProcessContext([envelope.type]);
+    await deliverToHandlers(this, envelope.type, envelope, context, 'in-process');
   }
 }

@@ -1,4 +1,6 @@
 export { ContractPipe } from './contract.pipe';
+export { type Delivery } from './delivery';
+export { DeliveryFailedError } from './delivery-failed.error';
 export { defineContract, type Contract, type Envelope } from './envelope';
 export { Inbox } from './inbox';
 export { InvalidMessageError } from './invalid-message.error';

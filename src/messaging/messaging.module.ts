@@ -1,12 +1,34 @@
 import { Global, Module } from '@nestjs/common';
 import { InProcessServer } from './in-process.server';
 import { Inbox } from './inbox';
+import { ConsumerLag } from './kafka/consumer-lag';
+import { KafkaClients } from './kafka/kafka-clients';
+import { KafkaPublisher } from './kafka/kafka-publisher';
+import { KafkaTopics } from './kafka/kafka-topics';
+import { KafkaTransport } from './kafka/kafka.transport';
 import { MessageBus } from './message-bus';
+import { MessageRetention } from './message-retention';
+import { Outbox } from './outbox/outbox';
+import { OutboxRelay } from './outbox/outbox-relay';
 import { UnitOfWork } from './unit-of-work';
 
+/** The transports (in-process, Kafka), the outbox and its relay, de-duplication. */
 @Global()
 @Module({
-  providers: [InProcessServer, MessageBus, UnitOfWork, Inbox],
-  exports: [InProcessServer, UnitOfWork, Inbox],
+  providers: [
+    InProcessServer,
+    MessageBus,
+    UnitOfWork,
+    Inbox,
+    Outbox,
+    OutboxRelay,
+    MessageRetention,
+    KafkaClients,
+    KafkaTopics,
+    KafkaPublisher,
+    ConsumerLag,
+    KafkaTransport,
+  ],
+  exports: [InProcessServer, KafkaTransport, UnitOfWork, Inbox, MessageRetention, KafkaPublisher],
 })
 export class MessagingModule {}

@@ -1,8 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Contract, Envelope, seal } from './envelope';
-import { MessageBus } from './message-bus';
+import { currentDelivery, Delivery } from './delivery';
+import { DeliveryFailedError } from './delivery-failed.error';
+import { Contract, seal } from './envelope';
+import { MessageBus, Outgoing } from './message-bus';
+import { Outbox } from './outbox/outbox';
+
+export interface PublishOptions {
+  /** Makes a re-published fact the same message to consumers. */
+  messageId?: string;
+  /**
+   * How the message travels. A handler's messages travel as the message it handles did; work
+   * started elsewhere (an HTTP request) must say.
+   */
+  delivery?: Delivery;
+}
 
 /**
  * What one unit of work passes down explicitly: the transaction's manager, and the messages
@@ -10,32 +23,47 @@ import { MessageBus } from './message-bus';
  */
 export interface TransactionContext {
   readonly manager: EntityManager;
-  /** `messageId` makes a re-published fact the same message to consumers. */
-  publish<Body>(contract: Contract<Body>, body: Body, messageId?: string): void;
+  publish<Body>(contract: Contract<Body>, body: Body, options?: PublishOptions): void;
 }
 
 /**
- * Runs work in one database transaction; the messages it publishes are delivered after the
- * commit, never before and never for a rollback.
+ * Runs work in one database transaction. Messages for Kafka are written to the outbox in that
+ * transaction; in-process messages are delivered after the commit (a failure then is a
+ * DeliveryFailedError: the work stands). Nothing is published for a rollback.
  */
 @Injectable()
 export class UnitOfWork {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bus: MessageBus,
+    private readonly outbox: Outbox,
   ) {}
 
   async run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
-    const outgoing: Envelope[] = [];
-    const result = await this.dataSource.transaction(async (manager) =>
-      work({
+    const outgoing: Outgoing[] = [];
+    const result = await this.dataSource.transaction(async (manager) => {
+      const done = await work({
         manager,
-        publish: (contract, body, messageId) => {
-          outgoing.push(seal(contract, body, messageId));
+        publish: (contract, body, options = {}) => {
+          const delivery = options.delivery ?? currentDelivery();
+          if (!delivery) {
+            throw new Error(`Publishing ${contract.topic} outside a handler needs a delivery.`);
+          }
+          outgoing.push({ envelope: seal(contract, body, options.messageId), delivery });
         },
-      }),
-    );
-    await this.bus.deliver(outgoing);
+      });
+      const viaKafka = outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
+      if (viaKafka.length > 0) {
+        this.bus.assertKafka();
+        await this.outbox.stage(manager, viaKafka);
+      }
+      return done;
+    });
+    try {
+      await this.bus.deliver(outgoing);
+    } catch (error) {
+      throw new DeliveryFailedError(error);
+    }
     return result;
   }
 }

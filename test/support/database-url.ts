@@ -11,3 +11,8 @@ export function urlOfDatabase(url: string, database: string): string {
 }
 
 export const E2E_DATABASE_ENV = 'PEAK_CHECKOUT_E2E_DATABASE_URL';
+
+/** The Kafka brokers the end-to-end tests use: KAFKA_BROKERS, or the one global setup starts. */
+export const E2E_KAFKA_ENV = 'PEAK_CHECKOUT_E2E_KAFKA_BROKERS';
+export const E2E_KAFKA_STARTED_ENV = 'PEAK_CHECKOUT_E2E_KAFKA_STARTED';
+export const E2E_KAFKA_PORT = 9092;

@@ -8,7 +8,8 @@ import { DataSource } from 'typeorm';
 import { bootstrap } from '../../src/bootstrap';
 import { Environment, loadConfig } from '../../src/config/app-config';
 import { GatewayLedger, SimulatedPaymentGateway } from '../../src/modules/payment';
-import { E2E_DATABASE_ENV } from './database-url';
+import { CheckoutModeService } from '../../src/ops/mode/checkout-mode.service';
+import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './database-url';
 
 /** A running instance of the app, as the tests drive and inspect it. */
 export interface TestApp {
@@ -22,26 +23,47 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
 const QUIET_AND_FAST: Environment = {
   PORT: '0',
   LOG_LEVEL: 'warn',
   SEED_DEMO_CATALOGUE: 'false',
   GATEWAY_LATENCY_MS: '5',
   PAYMENT_RETRY_BASE_MS: '5',
+  ADMIN_TOKEN,
+  KAFKA_PARTITIONS: '3',
+  MODE_POLL_MS: '200',
+  OUTBOX_POLL_MS: '100',
 };
 
-/** Boots the whole app on the e2e PostgreSQL database (or what `env` says) on a free port. */
+/** A Kafka topic prefix no other app uses, unless apps are meant to share their topics. */
+export function newTopicPrefix(): string {
+  return `t${randomBytes(4).toString('hex')}.`;
+}
+
+/**
+ * Boots the whole app on a free port: on the e2e PostgreSQL database with the e2e Kafka (topics
+ * of its own), or on what `env` says (PGLITE_DATA_DIR for the embedded database, which gets no
+ * Kafka unless given). It starts in sync mode, whatever an earlier test switched to.
+ */
 export async function startApp(env: Environment = {}): Promise<TestApp> {
+  const embedded = 'PGLITE_DATA_DIR' in env;
   const databaseUrl = process.env[E2E_DATABASE_ENV];
-  if (!databaseUrl && !('PGLITE_DATA_DIR' in env)) {
-    throw new Error(`${E2E_DATABASE_ENV} is unset: run the e2e tests through jest's global setup.`);
+  const kafkaBrokers = process.env[E2E_KAFKA_ENV];
+  if (!embedded && (!databaseUrl || !kafkaBrokers)) {
+    throw new Error(
+      'Run the e2e tests through jest (its global setup provides PostgreSQL and Kafka).',
+    );
   }
   const config = loadConfig({
     ...QUIET_AND_FAST,
-    ...(databaseUrl && !('PGLITE_DATA_DIR' in env) ? { DATABASE_URL: databaseUrl } : {}),
+    ...(embedded ? {} : { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers }),
+    KAFKA_TOPIC_PREFIX: newTopicPrefix(),
     ...env,
   });
   const app = await bootstrap(config);
+  await app.get(CheckoutModeService).set('sync', 'test-setup', null);
   const server = app.getHttpServer() as Server;
   const { port } = server.address() as AddressInfo;
   return {
@@ -77,4 +99,38 @@ export async function stockOf(db: DataSource, sku: string): Promise<number> {
     sku,
   ]);
   return row.stock;
+}
+
+/** Switches the checkout mode through the admin API, as an admin would. */
+export async function switchMode(app: TestApp, mode: 'sync' | 'async'): Promise<void> {
+  const answer = await app
+    .http()
+    .put('/admin/mode')
+    .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+    .set('X-Admin-User', 'test-admin')
+    .send({ mode });
+  if (answer.status !== 200)
+    throw new Error(`PUT /admin/mode ${mode}: ${answer.status} ${answer.text}`);
+}
+
+const FINAL = ['PAID', 'PAYMENT_FAILED', 'FRAUD_REJECTED'];
+
+/** Reads the order until it is final (an async order's payment runs on a worker). */
+export async function finalOrder(
+  app: TestApp,
+  userId: string,
+  orderId: string,
+  timeoutMs = 30_000,
+): Promise<{ id: string; status: string; [field: string]: unknown }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const order = await app.http().get(`/orders/${orderId}`).set('X-User-Id', userId);
+    if (FINAL.includes(order.body.status as string)) return order.body;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Order ${orderId} not final within ${timeoutMs} ms: ${JSON.stringify(order.body)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -39,10 +39,14 @@ export class CartService {
   async add(userId: string, sku: string, quantity: number): Promise<CartView> {
     await this.dataSource.transaction(async (manager) => {
       const product = await this.productOrFail(manager, sku);
-      const existing = await manager.findOneBy(CartItem, { userId, sku });
-      const wanted = (existing?.quantity ?? 0) + quantity;
+      // One statement, so two adds at once both count.
+      const [{ quantity: wanted }] = await manager.query<{ quantity: number }[]>(
+        `INSERT INTO cart_items (user_id, sku, quantity) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, sku) DO UPDATE SET quantity = cart_items.quantity + EXCLUDED.quantity
+         RETURNING quantity`,
+        [userId, sku, quantity],
+      );
       if (wanted > product.stock) throw new InsufficientStockError(sku, product.stock, wanted);
-      await manager.upsert(CartItem, { userId, sku, quantity: wanted }, ['userId', 'sku']);
     });
     return this.view(userId);
   }

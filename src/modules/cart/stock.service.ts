@@ -7,6 +7,13 @@ import { Product } from './product.entity';
 import { StockReservation } from './stock-reservation.entity';
 
 /**
+ * Products are always locked in code-point order of their SKU (not the database collation's,
+ * which may ignore dashes), so two orders never wait on each other's rows.
+ */
+const bySku = (a: { sku: string }, b: { sku: string }): number =>
+  a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
+
+/**
  * Holds stock for an order from placement to payment. Every call runs inside the caller's
  * transaction, so an order and its reservation commit or roll back together.
  */
@@ -14,8 +21,7 @@ import { StockReservation } from './stock-reservation.entity';
 export class StockService {
   /**
    * Takes the ordered units off the shelf, or fails naming the first SKU that is short.
-   * A single conditional UPDATE per SKU keeps stock from going negative under concurrency;
-   * SKUs are taken in a fixed order so two orders never wait on each other's rows.
+   * A single conditional UPDATE per SKU keeps stock from going negative under concurrency.
    */
   async reserve(
     manager: EntityManager,
@@ -23,7 +29,7 @@ export class StockService {
     userId: string,
     lines: Pick<CheckoutLine, 'sku' | 'quantity'>[],
   ): Promise<void> {
-    const sorted = [...lines].sort((a, b) => a.sku.localeCompare(b.sku));
+    const sorted = [...lines].sort(bySku);
     for (const { sku, quantity } of sorted) {
       const rows = await returningRows<{ stock: number }>(
         manager,
@@ -46,7 +52,7 @@ export class StockService {
   /** Puts an order's held units back on the shelf (payment failed or fraud rejected). */
   async release(manager: EntityManager, orderId: string): Promise<void> {
     const held = await this.holdOf(manager, orderId);
-    for (const { sku, quantity } of held) {
+    for (const { sku, quantity } of [...held].sort(bySku)) {
       await manager.query(
         `UPDATE products SET stock = stock + $2, updated_at = now() WHERE sku = $1`,
         [sku, quantity],

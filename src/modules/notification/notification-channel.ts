@@ -9,6 +9,8 @@ export interface Notice {
   text: string;
   /** Structured facts for channels that carry them (the push to the browser). */
   data: Record<string, unknown>;
+  /** The instance to call back with the push, when another instance accepted the order. */
+  replyTo: string | null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { statusAfter } from '../order';
 import { PaymentCompleted } from '../payment/payment.contracts';
+import { Notice } from './notification-channel';
 
 const TEXT: Record<PaymentCompleted['outcome'], (amount: string) => string> = {
   APPROVED: (amount) => `Your payment of ${amount} was approved. Your order is confirmed.`,
@@ -10,7 +11,7 @@ const TEXT: Record<PaymentCompleted['outcome'], (amount: string) => string> = {
 };
 
 /** What the shopper is told about a payment result, on every channel. */
-export function paymentResultNotice(result: PaymentCompleted) {
+export function paymentResultNotice(result: PaymentCompleted): Notice {
   const amount = `${(result.amountCents / 100).toFixed(2)} ${result.currency}`;
   const text = TEXT[result.outcome](amount);
   return {
@@ -26,5 +27,6 @@ export function paymentResultNotice(result: PaymentCompleted) {
       reasons: result.reasons,
       message: text,
     },
+    replyTo: result.replyTo,
   };
 }

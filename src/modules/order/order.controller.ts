@@ -30,6 +30,7 @@ import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { IdempotencyKey } from './idempotency-key.decorator';
 import { OrderQueries } from './order-queries.service';
+import { isFinal } from './order-state';
 import { OrderStreams } from './order-streams';
 import { PlacedOrder, PlaceOrderService } from './place-order.service';
 
@@ -51,7 +52,9 @@ export class OrderController {
   @ApiOperation({
     summary: "Place an order from the shopper's cart.",
     description:
-      'Sync mode answers when the order is final: PAID, PAYMENT_FAILED or FRAUD_REJECTED. ' +
+      'Sync mode answers 201 when the order is final: PAID, PAYMENT_FAILED or FRAUD_REJECTED. ' +
+      'Async mode answers 202 at once with the order PENDING_PAYMENT: follow it at ' +
+      'links.events (SSE) or links.self; the result is pushed there when the payment is done. ' +
       'The same Idempotency-Key returns the same order (200, Idempotent-Replayed: true) and ' +
       'never charges twice; a different body under a used key is a 422.',
   })
@@ -61,6 +64,7 @@ export class OrderController {
     description: 'Unique per order; reuse it to retry.',
   })
   @ApiResponse({ status: 201, type: OrderView, description: 'Order placed; its final state.' })
+  @ApiResponse({ status: 202, type: OrderView, description: 'Order accepted; payment under way.' })
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier request.' })
   @ApiResponse({ status: 409, description: 'Not enough stock for a product in the cart.' })
   @ApiResponse({ status: 422, description: 'Empty cart, or the key was used for another request.' })
@@ -76,7 +80,9 @@ export class OrderController {
   private answer({ order, replayed }: PlacedOrder, response: Response): OrderView {
     response.locals.orderId = order.id;
     response.locals.checkoutMode = order.mode;
-    response.status(replayed ? HttpStatus.OK : HttpStatus.CREATED);
+    response.status(
+      replayed ? HttpStatus.OK : isFinal(order.status) ? HttpStatus.CREATED : HttpStatus.ACCEPTED,
+    );
     response.setHeader('Location', order.links.self);
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');
     return order;

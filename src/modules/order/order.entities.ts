@@ -6,9 +6,8 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
+import { CheckoutMode } from '../../ops/mode/checkout-mode.service';
 import { OrderStatus } from './order-state';
-
-export type CheckoutMode = 'sync';
 
 @Entity('orders')
 export class Order {

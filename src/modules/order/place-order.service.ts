@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { createHash, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { isUniqueViolation } from '../../database/unique-violation';
-import { UnitOfWork } from '../../messaging';
+import { InstanceAddress } from '../../http/instance-address';
+import { DeliveryFailedError, UnitOfWork } from '../../messaging';
+import { CheckoutMode, CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, StockService } from '../cart';
 import { paymentRequested } from '../payment/payment.contracts';
 import { OrderView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { OrderQueries } from './order-queries.service';
 import { OrderTimeline } from './order-timeline';
+import { ORDER_UPDATES_PATH } from './order-updates.controller';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
+import { paymentRequestOf } from './payment-request';
 
 export interface PlacedOrder {
   order: OrderView;
@@ -19,18 +25,22 @@ export interface PlacedOrder {
 }
 
 /**
- * Places an order from the shopper's cart. The order, its lines, its stock reservation, its
- * first timeline entry and its payment request commit together or not at all; the payment
- * request is then delivered (in sync mode, run to its end before this returns).
+ * Places an order from the shopper's cart in the mode in force. The order, its lines, its
+ * stock reservation, its first timeline entry and (in async mode) its payment request in the
+ * outbox commit together or not at all. Sync mode then runs the payment to its end before
+ * answering; async mode answers at once and a worker takes the payment off Kafka.
  */
 @Injectable()
 export class PlaceOrderService {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly cart: CartService,
     private readonly stock: StockService,
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
+    private readonly modes: CheckoutModeService,
+    private readonly address: InstanceAddress,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(PlaceOrderService.name);
@@ -46,22 +56,22 @@ export class PlaceOrderService {
     if (earlier) return this.replay(earlier, requestHash);
 
     const orderId = randomUUID();
+    const mode = this.modes.mode();
     try {
       await this.unitOfWork.run(async ({ manager, publish }) => {
         const lines = await this.cart.checkoutLines(manager, userId);
-        const amountCents = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
-        const currency = lines[0].currency;
-        await manager.insert(Order, {
+        const order = {
           id: orderId,
           userId,
-          status: 'PENDING_PAYMENT',
-          mode: 'sync',
-          amountCents,
-          currency,
+          status: 'PENDING_PAYMENT' as const,
+          mode,
+          amountCents: lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0),
+          currency: lines[0].currency,
           paymentToken: request.paymentToken,
           idempotencyKey,
           requestHash,
-        });
+        };
+        await manager.insert(Order, order);
         await manager.insert(
           OrderLine,
           lines.map(({ sku, name, unitPriceCents, quantity }) => ({
@@ -74,41 +84,67 @@ export class PlaceOrderService {
         );
         await this.stock.reserve(manager, orderId, userId, lines);
         await this.timeline.append(manager, orderId, 'PLACED', {
-          amountCents,
-          currency,
-          mode: 'sync',
+          amountCents: order.amountCents,
+          currency: order.currency,
+          mode,
         });
-        publish(paymentRequested, {
-          orderId,
-          userId,
-          amountCents,
-          currency,
-          lines: lines.map(({ sku, unitPriceCents, quantity }) => ({
-            sku,
-            unitPriceCents,
-            quantity,
-          })),
-          paymentToken: request.paymentToken,
-          attempt: 1,
-          replyTo: null,
-          requestedAt: new Date().toISOString(),
+        publish(paymentRequested, paymentRequestOf(order, lines, this.replyTo(mode)), {
+          delivery: mode === 'async' ? 'kafka' : 'in-process',
         });
-        this.logger.info({ orderId, amountCents, lines: lines.length }, 'order placed');
+        this.logger.info(
+          { orderId, amountCents: order.amountCents, lines: lines.length, mode },
+          'order placed',
+        );
       });
     } catch (error) {
-      if (!isUniqueViolation(error, 'orders_user_idempotency_key')) throw error;
-      const winner = await this.queries.findByKey(userId, idempotencyKey);
-      if (!winner) throw error;
-      return this.replay(winner, requestHash);
+      if (error instanceof DeliveryFailedError) {
+        this.logger.error(
+          { orderId, error: String(error.cause) },
+          'order placed but its payment did not complete',
+        );
+      } else if (isUniqueViolation(error, 'orders_user_idempotency_key')) {
+        const winner = await this.queries.findByKey(userId, idempotencyKey);
+        if (!winner) throw error;
+        return this.replay(winner, requestHash);
+      } else {
+        throw error;
+      }
     }
     return { order: await this.queries.view(userId, orderId), replayed: false };
   }
 
+  /**
+   * The earlier order under this key. A sync order still waiting for its payment (its first
+   * request failed, or is still running) has its payment asked for again and waited for; every
+   * step of a payment is idempotent, so this cannot charge twice.
+   */
   private async replay(order: Order, requestHash: string): Promise<PlacedOrder> {
     if (order.requestHash !== requestHash) {
       throw new IdempotencyKeyReusedError(order.idempotencyKey, order.id);
     }
+    if (order.mode === 'sync' && order.status === 'PENDING_PAYMENT') {
+      const lines = await this.dataSource.manager.findBy(OrderLine, { orderId: order.id });
+      try {
+        await this.unitOfWork.run(({ publish }) => {
+          publish(paymentRequested, paymentRequestOf(order, lines, null), {
+            delivery: 'in-process',
+          });
+          return Promise.resolve();
+        });
+      } catch (error) {
+        if (!(error instanceof DeliveryFailedError)) throw error;
+        this.logger.error(
+          { orderId: order.id, error: String(error.cause) },
+          'payment asked again did not complete',
+        );
+      }
+    }
     return { order: await this.queries.view(order.userId, order.id), replayed: true };
+  }
+
+  /** Where a worker pushes the result of an async order: back to this instance. */
+  private replyTo(mode: CheckoutMode): string | null {
+    return mode === 'async' ? `${this.address.baseUrl()}${ORDER_UPDATES_PATH}` : null;
   }
 }
 

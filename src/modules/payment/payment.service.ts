@@ -11,7 +11,12 @@ import { APP_CONFIG } from '../../config/config.module';
 import { UnitOfWork } from '../../messaging';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { FraudCheckService } from '../fraud-check';
-import { Authorization, PaymentGateway, TransientGatewayError } from './payment-gateway';
+import {
+  Authorization,
+  GatewayTimeoutError,
+  PaymentGateway,
+  TransientGatewayError,
+} from './payment-gateway';
 import {
   PaymentCompleted,
   paymentCompleted,
@@ -83,7 +88,7 @@ export class PaymentService {
         .orIgnore()
         .execute();
       const stored = await manager.findOneByOrFail(Payment, { orderId, attempt });
-      publish(paymentCompleted, this.resultOf(request, stored), stored.id);
+      publish(paymentCompleted, this.resultOf(request, stored), { messageId: stored.id });
       return stored;
     });
     this.logger.info(
@@ -94,7 +99,7 @@ export class PaymentService {
 
   private async publish(request: PaymentRequested, payment: Payment): Promise<void> {
     await this.unitOfWork.run(({ publish }) => {
-      publish(paymentCompleted, this.resultOf(request, payment), payment.id);
+      publish(paymentCompleted, this.resultOf(request, payment), { messageId: payment.id });
       return Promise.resolve();
     });
   }
@@ -124,6 +129,7 @@ export class PaymentService {
     const idempotencyKey =
       request.attempt === 1 ? request.orderId : `${request.orderId}/${request.attempt}`;
     let lastError = '';
+    let unanswered = false;
     for (let call = 1; call <= maxAttempts; call++) {
       const timing = this.gatewaySeconds.startTimer();
       try {
@@ -141,6 +147,7 @@ export class PaymentService {
         timing({ result: 'error' });
         if (!(error instanceof TransientGatewayError)) throw error;
         lastError = error.message;
+        unanswered ||= error instanceof GatewayTimeoutError;
         this.logger.warn(
           { orderId: request.orderId, call, error: lastError },
           'gateway call failed',
@@ -148,6 +155,9 @@ export class PaymentService {
         if (call < maxAttempts) await sleep(retryBaseMs * 2 ** (call - 1));
       }
     }
+    // A call that timed out may still be authorized at the gateway: void it before the payment
+    // is recorded as failed and the shopper is told they were not charged.
+    if (unanswered) await this.gateway.void(idempotencyKey);
     return {
       outcome: 'ERROR',
       reference: null,
@@ -176,7 +186,7 @@ export class PaymentService {
     const timeoutMs = this.config.gateway.timeoutMs;
     const controller = new AbortController();
     const timeout = sleep(timeoutMs, undefined, { signal: controller.signal }).then(() => {
-      throw new TransientGatewayError(`gateway timed out after ${timeoutMs} ms`);
+      throw new GatewayTimeoutError(timeoutMs);
     });
     try {
       return await Promise.race([call, timeout]);

@@ -18,7 +18,7 @@ export interface GatewayLedger {
   inFlight: number;
   peakInFlight: number;
   calls: number;
-  /** Approved authorizations per idempotency key; a double charge shows as a count of 2. */
+  /** Approved, unvoided authorizations per key; a double charge shows as a count of 2. */
   charges: ReadonlyMap<string, number>;
 }
 
@@ -35,6 +35,7 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   private calls = 0;
   private readonly settled = new Map<string, Promise<Authorization>>();
   private readonly charges = new Map<string, number>();
+  private readonly voided = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,12 +45,21 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   }
 
   authorize(request: AuthorizationRequest): Promise<Authorization> {
+    if (this.voided.has(request.idempotencyKey)) {
+      return Promise.resolve({ status: 'DECLINED', reason: 'voided' });
+    }
     const earlier = this.settled.get(request.idempotencyKey);
     if (earlier) return earlier;
     const answer = this.decide(request);
     this.settled.set(request.idempotencyKey, answer);
     answer.catch(() => this.settled.delete(request.idempotencyKey));
     return answer;
+  }
+
+  void(idempotencyKey: string): Promise<void> {
+    this.voided.add(idempotencyKey);
+    this.charges.delete(idempotencyKey);
+    return Promise.resolve();
   }
 
   ledger(): GatewayLedger {
@@ -82,6 +92,7 @@ export class SimulatedPaymentGateway extends PaymentGateway {
       if (request.amountCents > declineAboveCents) {
         return { status: 'DECLINED', reason: 'amount_over_limit' };
       }
+      if (this.voided.has(request.idempotencyKey)) return { status: 'DECLINED', reason: 'voided' };
       this.charges.set(request.idempotencyKey, (this.charges.get(request.idempotencyKey) ?? 0) + 1);
       return { status: 'APPROVED', reference: `sim_${randomUUID()}` };
     } finally {

@@ -6,6 +6,7 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { KafkaHealth } from './kafka.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -13,6 +14,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly kafka: KafkaHealth,
   ) {}
 
   @Get('live')
@@ -24,8 +26,14 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Ready for traffic: the database answers.' })
+  @ApiOperation({
+    summary:
+      "Ready for traffic: the database answers, and a worker's Kafka consumer is in its group.",
+  })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 3000 })]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 3000 }),
+      () => this.kafka.check(),
+    ]);
   }
 }

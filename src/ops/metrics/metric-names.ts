@@ -4,4 +4,10 @@ export const Metrics = {
   ordersSettled: 'checkout_orders_settled_total',
   gatewaySeconds: 'payment_gateway_seconds',
   streamsOpen: 'checkout_order_streams_open',
+  messagesProduced: 'kafka_messages_produced_total',
+  messagesConsumed: 'kafka_messages_consumed_total',
+  consumerLag: 'kafka_consumer_lag_messages',
+  outboxBacklog: 'outbox_backlog_messages',
+  callbackFailures: 'checkout_callback_failures_total',
+  mode: 'checkout_mode',
 } as const;

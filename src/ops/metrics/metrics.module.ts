@@ -30,6 +30,34 @@ const providers = [
     name: Metrics.streamsOpen,
     help: 'SSE order streams open on this instance.',
   }),
+  makeCounterProvider({
+    name: Metrics.messagesProduced,
+    help: 'Messages published to Kafka by the outbox relay, by topic.',
+    labelNames: ['topic'],
+  }),
+  makeCounterProvider({
+    name: Metrics.messagesConsumed,
+    help: 'Kafka records consumed, by topic and result (ok, dead_lettered).',
+    labelNames: ['topic', 'result'],
+  }),
+  makeGaugeProvider({
+    name: Metrics.consumerLag,
+    help: "Records on a partition not yet committed by this app's consumer group.",
+    labelNames: ['topic', 'partition'],
+  }),
+  makeGaugeProvider({
+    name: Metrics.outboxBacklog,
+    help: 'Outbox messages not yet published to Kafka.',
+  }),
+  makeCounterProvider({
+    name: Metrics.callbackFailures,
+    help: 'Results a worker could not push back to the instance that accepted the order.',
+  }),
+  makeGaugeProvider({
+    name: Metrics.mode,
+    help: 'The checkout mode this instance routes new orders in (1 for the current mode).',
+    labelNames: ['mode'],
+  }),
 ];
 
 /** Serves /metrics (Prometheus text format) and makes the app's own metrics injectable. */

@@ -1,23 +1,64 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
+import { Counter } from 'prom-client';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { INTERNAL_SECRET_HEADER } from '../../../http/internal-secret.guard';
+import { currentTraceId } from '../../../messaging/trace-context';
+import { Metrics } from '../../../ops/metrics/metric-names';
 import { OrderStreams } from '../../order';
 import { Notice, NotificationChannel } from '../notification-channel';
 
-/** Pushes the notice to the order's SSE streams open on this instance. */
+/**
+ * Pushes the notice to the browsers following the order. An order accepted in-process is
+ * followed here; one accepted by another instance named its `replyTo`, which is called back.
+ * If that fails the result still reaches the shopper from the database on the next read.
+ */
 @Injectable()
 export class PushChannel implements NotificationChannel {
   readonly name = 'push';
 
   constructor(
     private readonly streams: OrderStreams,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
+    @InjectMetric(Metrics.callbackFailures) private readonly callbackFailures: Counter,
   ) {
     this.logger.setContext(PushChannel.name);
   }
 
-  send(notice: Notice): Promise<void> {
-    const reached = this.streams.push(notice.orderId, { type: 'result', data: notice.data });
-    this.logger.info({ orderId: notice.orderId, streams: reached }, 'pushed to open streams');
-    return Promise.resolve();
+  async send(notice: Notice): Promise<void> {
+    const event = { type: 'result', data: notice.data };
+    if (!notice.replyTo) {
+      const reached = this.streams.push(notice.orderId, event);
+      this.logger.info({ orderId: notice.orderId, streams: reached }, 'pushed to open streams');
+      return;
+    }
+    try {
+      const response = await fetch(notice.replyTo, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          [INTERNAL_SECRET_HEADER]: this.config.callbacks.internalSecret,
+          'X-Trace-Id': currentTraceId() ?? '',
+        },
+        body: JSON.stringify({ orderId: notice.orderId, event }),
+        signal: AbortSignal.timeout(this.config.callbacks.timeoutMs),
+      });
+      if (!response.ok) throw new Error(`${notice.replyTo} answered ${response.status}`);
+      const reached = response.headers.get('x-streams-reached');
+      this.logger.info(
+        { orderId: notice.orderId, replyTo: notice.replyTo, streams: reached },
+        'called back',
+      );
+    } catch (error) {
+      this.callbackFailures.inc();
+      this.logger.warn(
+        { orderId: notice.orderId, replyTo: notice.replyTo, error: String(error) },
+        'callback failed; the shopper gets the result from the database on the next read',
+      );
+      throw error;
+    }
   }
 }

@@ -19,7 +19,10 @@ export class OrderLinks {
 export class OrderView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ORDER_STATUSES }) status!: OrderStatus;
-  @ApiProperty({ enum: ['sync'], description: 'The checkout mode the order was accepted in.' })
+  @ApiProperty({
+    enum: ['sync', 'async'],
+    description: 'The checkout mode the order was accepted in.',
+  })
   mode!: string;
   @ApiProperty({ example: 18900 }) amountCents!: number;
   @ApiProperty({ example: 'EUR' }) currency!: string;

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka broker (KRaft) for development and tests, run from its Maven
+# artifacts: no Docker, no download outside Maven Central.
+#
+#   scripts/kafka.sh fetch    resolve the broker's jars into .kafka/libs (Maven, cached in ~/.m2)
+#   scripts/kafka.sh start    format storage if new, start, wait until it answers
+#   scripts/kafka.sh stop     controlled shutdown (SIGTERM), then wait for the process to end
+#   scripts/kafka.sh status   say whether it runs
+#
+# KAFKA_PORT (default 9092; the controller listens on the next port), KAFKA_DIR (default
+# .kafka/broker-$KAFKA_PORT), KAFKA_HEAP (default 512m).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${KAFKA_PORT:-9092}
+controller_port=$((port + 1))
+dir=${KAFKA_DIR:-$root/.kafka/broker-$port}
+libs=$root/.kafka/libs
+heap=${KAFKA_HEAP:-512m}
+pidfile=$dir/broker.pid
+
+fetch() {
+  if [ -f "$libs/.complete" ]; then return; fi
+  echo "kafka: resolving the broker from Maven Central into $libs"
+  rm -rf "$libs"
+  mvn -q -B -f "$root/kafka/pom.xml" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$libs"
+  touch "$libs/.complete"
+}
+
+running() {
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+java_cmd() {
+  java -Xms128m -Xmx"$heap" -XX:+UseG1GC \
+    -Dlog4j.configuration="file:$root/kafka/log4j.properties" \
+    -cp "$libs/*" "$@"
+}
+
+java_background() {
+  nohup java -Xms128m -Xmx"$heap" -XX:+UseG1GC \
+    -Dlog4j.configuration="file:$root/kafka/log4j.properties" \
+    -cp "$libs/*" "$@" >>"$dir/broker.log" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+configure() {
+  mkdir -p "$dir/data"
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller_port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+auto.create.topics.enable=false
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    # StorageTool calls exit(), so it runs as its own JVM.
+    local cluster_id
+    cluster_id=$(java_cmd kafka.tools.StorageTool random-uuid)
+    java_cmd kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >/dev/null
+  fi
+}
+
+start() {
+  fetch
+  if running; then
+    echo "kafka: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"
+    return
+  fi
+  configure
+  : >"$dir/broker.log"
+  java_background kafka.Kafka "$dir/server.properties"
+  for _ in $(seq 1 120); do
+    if grep -q "Kafka Server started" "$dir/broker.log"; then
+      echo "kafka: started on 127.0.0.1:$port (pid $(cat "$pidfile"), log $dir/broker.log)"
+      return
+    fi
+    if ! running; then
+      echo "kafka: the broker exited while starting; its log:" >&2
+      tail -40 "$dir/broker.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  echo "kafka: not started within 60 s; its log:" >&2
+  tail -40 "$dir/broker.log" >&2
+  exit 1
+}
+
+stop() {
+  if ! running; then
+    echo "kafka: not running on 127.0.0.1:$port"
+    rm -f "$pidfile"
+    return
+  fi
+  local pid
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid"
+  for _ in $(seq 1 60); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      echo "kafka: stopped"
+      return
+    fi
+    sleep 0.5
+  done
+  echo "kafka: no controlled shutdown within 30 s; killing pid $pid" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) start ;;
+  stop) stop ;;
+  status) if running; then echo "kafka: running on 127.0.0.1:$port"; else echo "kafka: stopped"; exit 3; fi ;;
+  *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,24 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+
+/**
+ * Where other instances reach this one: PUBLIC_URL, or the loopback address it listens on
+ * (known once it listens, which also covers PORT=0).
+ */
+@Injectable()
+export class InstanceAddress {
+  private listening: string | null = null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  listeningOn({ port }: { port: number }): void {
+    this.listening = `http://127.0.0.1:${port}`;
+  }
+
+  baseUrl(): string {
+    const url = this.config.callbacks.publicUrl ?? this.listening;
+    if (!url) throw new Error('The instance address is not known before it listens.');
+    return url;
+  }
+}

@@ -1,0 +1,30 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Request } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+
+export const INTERNAL_SECRET_HEADER = 'x-internal-secret';
+
+/** Endpoints one instance calls on another carry the shared INTERNAL_SECRET. */
+@Injectable()
+export class InternalSecretGuard implements CanActivate {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const given = Buffer.from(
+      context.switchToHttp().getRequest<Request>().header(INTERNAL_SECRET_HEADER) ?? '',
+    );
+    const expected = Buffer.from(this.config.callbacks.internalSecret);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new UnauthorizedException('Internal endpoint: the X-Internal-Secret does not match.');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,28 @@
+import { BaseRpcContext, Server } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { Delivery, runWithDelivery } from './delivery';
+import { Envelope } from './envelope';
+import { runWithTrace } from './trace-context';
+
+/**
+ * Runs every handler the server has for `pattern` and resolves when all of them are done,
+ * rejecting with a handler's error. Nest returns several handlers of one pattern as one
+ * Observable, which its own event path does not always wait for.
+ */
+export async function deliverToHandlers(
+  server: Pick<Server, 'getHandlerByPattern'>,
+  pattern: string,
+  envelope: Envelope,
+  context: BaseRpcContext,
+  delivery: Delivery,
+): Promise<boolean> {
+  const handler = server.getHandlerByPattern(pattern);
+  if (!handler) return false;
+  await runWithTrace(envelope.traceId, () =>
+    runWithDelivery(delivery, async () => {
+      const result: unknown = await handler(envelope, context);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    }),
+  );
+  return true;
+}

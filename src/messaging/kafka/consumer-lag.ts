@@ -1,0 +1,70 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Admin } from 'kafkajs';
+import { PinoLogger } from 'nestjs-pino';
+import { Gauge } from 'prom-client';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { Metrics } from '../../ops/metrics/metric-names';
+import { Topics } from '../topics';
+import { KafkaClients } from './kafka-clients';
+import { KafkaTopics } from './kafka-topics';
+
+const EVERY_MS = 5000;
+
+/** Measures, on workers, how far the consumer group trails each partition's end. */
+@Injectable()
+export class ConsumerLag implements OnApplicationBootstrap, OnApplicationShutdown {
+  private admin: Admin | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clients: KafkaClients,
+    private readonly topics: KafkaTopics,
+    private readonly logger: PinoLogger,
+    @InjectMetric(Metrics.consumerLag) private readonly lag: Gauge<'topic' | 'partition'>,
+  ) {
+    this.logger.setContext(ConsumerLag.name);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.kafka || !this.config.roles.worker) return;
+    this.timer = setInterval(() => {
+      this.measure().catch((error: unknown) =>
+        this.logger.debug({ error: String(error) }, 'lag unknown'),
+      );
+    }, EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.admin?.disconnect();
+  }
+
+  async measure(): Promise<void> {
+    if (!this.admin) {
+      const admin = this.clients.kafka().admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    for (const topic of [Topics.paymentOrder, Topics.paymentResult]) {
+      const name = this.topics.nameOf(topic);
+      const ends = await this.admin.fetchTopicOffsets(name);
+      const [committed] = await this.admin.fetchOffsets({
+        groupId: this.topics.consumerGroup(),
+        topics: [name],
+      });
+      for (const { partition, high } of ends) {
+        const at = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+        const lag =
+          Number(high) -
+          (at === '-1'
+            ? Number(ends.find((e) => e.partition === partition)?.low ?? 0)
+            : Number(at));
+        this.lag.set({ topic, partition: String(partition) }, Math.max(0, lag));
+      }
+    }
+  }
+}

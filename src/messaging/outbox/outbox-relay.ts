@@ -1,0 +1,120 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { PinoLogger } from 'nestjs-pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { returningRows } from '../../database/returning-rows';
+import { Metrics } from '../../ops/metrics/metric-names';
+import { Envelope } from '../envelope';
+import { KafkaPublisher } from '../kafka/kafka-publisher';
+
+/** How long a relay may hold rows it is publishing before another relay may take them. */
+const CLAIM_SECONDS = 30;
+
+/**
+ * Publishes the outbox to Kafka: claims a batch of unpublished rows (a lease, not a held
+ * transaction, so a slow or absent broker never pins a database connection), publishes them,
+ * marks them published. While Kafka is down the rows wait and the relay keeps trying. Runs on
+ * every instance that has Kafka; a row two relays both publish arrives twice and consumers
+ * drop the copy.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private running = false;
+  private stopped: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly publisher: KafkaPublisher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
+    @InjectMetric(Metrics.outboxBacklog) private readonly backlog: Gauge,
+  ) {
+    this.logger.setContext(OutboxRelay.name);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.kafka) return;
+    this.running = true;
+    this.stopped = this.relay();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.stopped;
+  }
+
+  /** Called after a commit that staged messages: publish now rather than at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async relay(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const published = await this.publishBatch();
+        failures = 0;
+        if (published === this.config.outbox.batchSize) continue;
+        await this.measureBacklog();
+      } catch (error) {
+        failures += 1;
+        this.logger.warn(
+          { error: error instanceof Error ? error.message : String(error), failures },
+          'outbox publish failed; will retry',
+        );
+        await this.measureBacklog().catch(() => undefined);
+      }
+      await this.idle(
+        failures === 0 ? this.config.outbox.pollMs : Math.min(5000, 250 * 2 ** failures),
+      );
+    }
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  private async publishBatch(): Promise<number> {
+    const claimed = await returningRows<{ id: string; envelope: Envelope }>(
+      this.dataSource.manager,
+      `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2)
+        WHERE id IN (SELECT id FROM outbox
+                      WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, envelope`,
+      [this.config.outbox.batchSize, CLAIM_SECONDS],
+    );
+    if (claimed.length === 0) return 0;
+    claimed.sort((a, b) => Number(a.id) - Number(b.id));
+    try {
+      await this.publisher.publish(claimed.map((row) => row.envelope));
+    } catch (error) {
+      await this.dataSource.query(`UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1)`, [
+        claimed.map((row) => row.id),
+      ]);
+      throw error;
+    }
+    await this.dataSource.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [
+      claimed.map((row) => row.id),
+    ]);
+    return claimed.length;
+  }
+
+  private async measureBacklog(): Promise<void> {
+    const [{ waiting }] = await this.dataSource.query<{ waiting: number }[]>(
+      `SELECT count(*)::int AS waiting FROM outbox WHERE published_at IS NULL`,
+    );
+    this.backlog.set(waiting);
+  }
+
+  private async idle(ms: number): Promise<void> {
+    const controller = new AbortController();
+    this.wakeUp = () => controller.abort();
+    await sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined);
+    this.wakeUp = null;
+  }
+}
