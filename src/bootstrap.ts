@@ -84,6 +84,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   await app.init();
   await app.startAllMicroservices();
   await app.listen(config.http.port);
-  app.get(InstanceAddress).listeningOn((app.getHttpServer()).address() as AddressInfo);
+  const server: Server = app.getHttpServer();
+  app.get(InstanceAddress).listeningOn(server.address() as AddressInfo);
   return app;
 }

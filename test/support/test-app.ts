@@ -125,7 +125,8 @@ export async function finalOrder(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const order = await app.http().get(`/orders/${orderId}`).set('X-User-Id', userId);
-    if (FINAL.includes(order.body.status as string)) return order.body;
+    const body = order.body as { id: string; status: string };
+    if (FINAL.includes(body.status)) return body;
     if (Date.now() > deadline) {
       throw new Error(
         `Order ${orderId} not final within ${timeoutMs} ms: ${JSON.stringify(order.body)}`,
