@@ -35,7 +35,7 @@ describe('async orders while Kafka is down', () => {
     const shoppers = [1, 2, 3].map(() => new Shopper(app, newShopper()));
     const placed = [];
     for (const shopper of shoppers) placed.push(await shopper.buy(sku));
-    expect(placed.map((answer) => [answer.status, answer.body.status])).toEqual([
+    expect(placed.map((answer) => [answer.status, answer.body.status as string])).toEqual([
       [202, 'PENDING_PAYMENT'],
       [202, 'PENDING_PAYMENT'],
       [202, 'PENDING_PAYMENT'],

@@ -30,6 +30,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('needs a shared INTERNAL_SECRET when the roles run apart', () => {
+    expect(() => loadConfig({ APP_ROLES: 'worker' })).toThrow(
+      /INTERNAL_SECRET: required when APP_ROLES=worker/,
+    );
+    const split = loadConfig({ APP_ROLES: 'api', INTERNAL_SECRET: 'x'.repeat(16) });
+    expect(split.roles).toEqual({ api: true, worker: false });
+    expect(loadConfig({}).roles).toEqual({ api: true, worker: true });
+  });
+
+  it('refuses an unknown role', () => {
+    expect(() => loadConfig({ APP_ROLES: 'api,cron' })).toThrow(/APP_ROLES/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('embedded');
   });

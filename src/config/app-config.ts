@@ -126,6 +126,12 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  if (e.APP_ROLES.length === 1 && !e.INTERNAL_SECRET) {
+    throw new ConfigError([
+      `INTERNAL_SECRET: required when APP_ROLES=${e.APP_ROLES[0]}: api and worker instances ` +
+        'call each other back with it, so every instance needs the same value',
+    ]);
+  }
   return {
     http: { port: e.PORT, bodyLimit: e.BODY_LIMIT },
     log: { level: e.LOG_LEVEL },
