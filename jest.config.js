@@ -6,6 +6,8 @@ module.exports = {
   testTimeout: 60000,
   // The checkout mode is fleet-wide and the e2e files share one database: one file at a time.
   maxWorkers: 1,
+  // A leaked Kafka or database client must not keep CI waiting; leaks show as open handles.
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {

@@ -41,6 +41,8 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     bufferLogs: true,
+    // Open SSE streams never end on their own; without this they would hold shutdown.
+    forceCloseConnections: true,
   });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.http.bodyLimit });
@@ -76,9 +78,17 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   const transports = [app.get(InProcessServer)];
   if (config.kafka && config.roles.worker) transports.push(app.get(KafkaTransport));
   for (const strategy of transports) {
-    app
-      .connectMicroservice<MicroserviceOptions>({ strategy }, { deferInitialization: true })
-      .useGlobalFilters(new PropagateHandlerErrors());
+    // Deferred, so its error filter is in place before its handlers are bound...
+    const microservice = app.connectMicroservice<MicroserviceOptions>(
+      { strategy },
+      { deferInitialization: true },
+    );
+    microservice.useGlobalFilters(new PropagateHandlerErrors());
+    // ...but a deferred microservice would run every module's init and bootstrap hooks again
+    // (second relays, listeners, timers): the app runs them once, in app.init().
+    (microservice as unknown as { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(
+      true,
+    );
   }
   // Modules first (migrations, Kafka topics, the mode in force), then consumers, then HTTP.
   await app.init();

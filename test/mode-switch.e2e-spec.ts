@@ -100,6 +100,26 @@ describe('switching the checkout mode at runtime', () => {
   });
 });
 
+describe('the mode listener', () => {
+  const listeners = async (app: TestApp) => {
+    const [{ count }] = await app.db.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM pg_stat_activity
+        WHERE datname = current_database() AND query = 'LISTEN checkout_mode'`,
+    );
+    return count;
+  };
+
+  it('holds one connection per instance, and closes it with the instance', async () => {
+    const observer = await startApp();
+    const before = await listeners(observer);
+    const instance = await startApp();
+    expect(await listeners(observer)).toBe(before + 1);
+    await instance.close();
+    expect(await listeners(observer)).toBe(before);
+    await observer.close();
+  });
+});
+
 describe('a deployment without Kafka', () => {
   let app: TestApp;
 

@@ -13,6 +13,7 @@ describe('operating the app: health, metrics, API docs', () => {
     const live = await app.http().get('/health/live');
     expect(live.status).toBe(200);
     expect(live.body.status).toBe('ok');
+    expect(live.body.details.kafka).toEqual({ status: 'up', consumer: 'connected' });
     const ready = await app.http().get('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.details.database).toEqual({ status: 'up' });

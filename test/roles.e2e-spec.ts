@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
 import { EventStream } from './support/event-stream';
@@ -9,6 +10,7 @@ describe('API-only and worker-only instances', () => {
   let api: AppProcess;
   let worker: AppProcess;
   const shopper = `roles-${randomUUID().slice(0, 8)}`;
+  const sku = `ROLES-${randomUUID().slice(0, 8).toUpperCase()}`;
   const trace = `trace-roles-${randomUUID()}`;
 
   beforeAll(async () => {
@@ -19,12 +21,21 @@ describe('API-only and worker-only instances', () => {
       KAFKA_PARTITIONS: '3',
       INTERNAL_SECRET: 'shared-internal-secret-for-tests',
       ADMIN_TOKEN,
-      SEED_DEMO_CATALOGUE: 'true',
       GATEWAY_LATENCY_MS: '1000',
       OUTBOX_POLL_MS: '100',
     };
+    const db = new Client({ connectionString: shared.DATABASE_URL });
+    await db.connect();
+    await db.query(
+      `INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, 'Roles cap', 2400, 'EUR', 5)`,
+      [sku],
+    );
+    await db.end();
     const [apiPort, workerPort] = [await freePort(), await freePort()];
-    api = AppProcess.start({ ...shared, APP_ROLES: 'api' }, apiPort);
+    api = AppProcess.start(
+      { ...shared, APP_ROLES: 'api', PUBLIC_URL: `http://127.0.0.1:${apiPort}` },
+      apiPort,
+    );
     worker = AppProcess.start({ ...shared, APP_ROLES: 'worker' }, workerPort);
     await Promise.all([api.ready(), worker.ready()]);
   }, 90_000);
@@ -48,7 +59,7 @@ describe('API-only and worker-only instances', () => {
     expect(switched.status).toBe(200);
     await call(api, '/cart/items', {
       method: 'POST',
-      body: JSON.stringify({ sku: 'CAP-LOGO', quantity: 1 }),
+      body: JSON.stringify({ sku, quantity: 1 }),
     });
 
     const placed = await call(api, '/orders', {

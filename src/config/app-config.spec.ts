@@ -34,7 +34,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ APP_ROLES: 'worker' })).toThrow(
       /INTERNAL_SECRET: required when APP_ROLES=worker/,
     );
-    const split = loadConfig({ APP_ROLES: 'api', INTERNAL_SECRET: 'x'.repeat(16) });
+    expect(() => loadConfig({ APP_ROLES: 'api', INTERNAL_SECRET: 'x'.repeat(16) })).toThrow(
+      /PUBLIC_URL: required when APP_ROLES=api/,
+    );
+    const split = loadConfig({
+      APP_ROLES: 'api',
+      INTERNAL_SECRET: 'x'.repeat(16),
+      PUBLIC_URL: 'http://api:3000',
+    });
     expect(split.roles).toEqual({ api: true, worker: false });
     expect(loadConfig({}).roles).toEqual({ api: true, worker: true });
   });

@@ -63,7 +63,9 @@ const environmentSchema = z.object({
   KAFKA_HANDLER_ATTEMPTS: integer(3, 1),
   OUTBOX_POLL_MS: integer(500, 10),
   OUTBOX_BATCH_SIZE: integer(100, 1),
-  MESSAGE_RETENTION_MS: integer(7 * 24 * 3600 * 1000, 1000),
+  // Longer than Kafka's default retention (7 days) plus a segment (7 days): a record can come
+  // back that long, and must still be recognised as a duplicate.
+  MESSAGE_RETENTION_MS: integer(15 * 24 * 3600 * 1000, 1000),
   PRUNE_INTERVAL_MS: integer(60_000, 100),
   MODE_POLL_MS: integer(2000, 50),
 });
@@ -126,6 +128,11 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  if (e.APP_ROLES.length === 1 && e.APP_ROLES[0] === 'api' && !e.PUBLIC_URL) {
+    throw new ConfigError([
+      'PUBLIC_URL: required when APP_ROLES=api: workers on other hosts call this instance back there',
+    ]);
+  }
   if (e.APP_ROLES.length === 1 && !e.INTERNAL_SECRET) {
     throw new ConfigError([
       `INTERNAL_SECRET: required when APP_ROLES=${e.APP_ROLES[0]}: api and worker instances ` +

@@ -1,4 +1,9 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -12,8 +17,9 @@ import { returningRows } from '../database/returning-rows';
  * retention of the topics) for de-duplication to hold.
  */
 @Injectable()
-export class MessageRetention implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MessageRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
+  private pruning: Promise<void> = Promise.resolve();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -25,15 +31,18 @@ export class MessageRetention implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.prune().catch((error: unknown) =>
-        this.logger.warn({ error: String(error) }, 'pruning old messages failed'),
-      );
+      this.pruning = this.prune()
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.logger.warn({ error: String(error) }, 'pruning old messages failed'),
+        );
     }, this.config.outbox.pruneIntervalMs);
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.pruning;
   }
 
   /** Prunes once; returns how many rows of each table went. */

@@ -1,4 +1,9 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Admin } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
@@ -14,9 +19,10 @@ const EVERY_MS = 5000;
 
 /** Measures, on workers, how far the consumer group trails each partition's end. */
 @Injectable()
-export class ConsumerLag implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private admin: Admin | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private measuring: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -31,16 +37,18 @@ export class ConsumerLag implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationBootstrap(): void {
     if (!this.config.kafka || !this.config.roles.worker) return;
     this.timer = setInterval(() => {
-      this.measure().catch((error: unknown) =>
+      this.measuring = this.measure().catch((error: unknown) =>
         this.logger.debug({ error: String(error) }, 'lag unknown'),
       );
     }, EVERY_MS);
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.measuring;
     await this.admin?.disconnect();
+    this.admin = null;
   }
 
   async measure(): Promise<void> {

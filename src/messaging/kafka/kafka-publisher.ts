@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { Producer } from 'kafkajs';
+import { Partitioners, Producer } from 'kafkajs';
 import { Counter } from 'prom-client';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { Envelope } from '../envelope';
@@ -29,6 +29,19 @@ export class KafkaPublisher implements OnApplicationShutdown {
     for (const envelope of envelopes) {
       byTopic.set(envelope.type, [...(byTopic.get(envelope.type) ?? []), envelope]);
     }
+    try {
+      await this.send(producer, byTopic);
+    } catch (error) {
+      // A failed send may have been written anyway; an idempotent producer that retries it
+      // with rolled-back sequence numbers is refused for good. Start over with a new one.
+      this.producer = null;
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    for (const [topic, batch] of byTopic) this.produced.inc({ topic }, batch.length);
+  }
+
+  private async send(producer: Producer, byTopic: Map<string, Envelope[]>): Promise<void> {
     await producer.sendBatch({
       acks: -1,
       timeout: 10_000,
@@ -41,7 +54,6 @@ export class KafkaPublisher implements OnApplicationShutdown {
         })),
       })),
     });
-    for (const [topic, batch] of byTopic) this.produced.inc({ topic }, batch.length);
   }
 
   /** Publishes raw records (dead letters) to an already-named Kafka topic. */
@@ -65,7 +77,12 @@ export class KafkaPublisher implements OnApplicationShutdown {
   private connected(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const producer = this.clients.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+      const producer = this.clients.kafka().producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // murmur2 on the key, as the Java client: one order's messages share a partition.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       try {
         await producer.connect();
       } finally {

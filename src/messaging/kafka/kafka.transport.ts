@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KafkaContext, ServerKafka } from '@nestjs/microservices';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { Consumer, EachMessagePayload } from 'kafkajs';
+import { Consumer, EachMessagePayload, Partitioners } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter } from 'prom-client';
@@ -55,6 +55,7 @@ export class KafkaTransport extends ServerKafka {
         sessionTimeout: 30_000,
         heartbeatInterval: 3_000,
       },
+      producer: { createPartitioner: Partitioners.DefaultPartitioner },
       postfixId: '',
     });
     this.settings = config.kafka;
@@ -81,6 +82,14 @@ export class KafkaTransport extends ServerKafka {
   private async consume(consumer: Consumer, payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message, heartbeat } = payload;
     const pattern = this.topics.topicOf(topic);
+    let envelope: Envelope;
+    try {
+      envelope = parseEnvelope(message.value);
+    } catch (error) {
+      await this.deadLetter(topic, message, error, 0, null);
+      this.consumed.inc({ topic: pattern, result: 'dead_lettered' });
+      return this.commit(consumer, topic, partition, message.offset);
+    }
     const context = new KafkaContext([
       message,
       partition,
@@ -89,33 +98,33 @@ export class KafkaTransport extends ServerKafka {
       heartbeat,
       this.producer!,
     ]);
-    let envelope: Envelope | null = null;
+    const maxAttempts = this.settings?.handlerAttempts ?? 1;
     let failure: unknown = null;
     let attempts = 0;
-    try {
-      envelope = parseEnvelope(message.value);
-      const maxAttempts = this.settings?.handlerAttempts ?? 1;
-      for (attempts = 1; attempts <= maxAttempts; attempts++) {
-        try {
-          await deliverToHandlers(this, pattern, envelope, context, 'kafka');
-          failure = null;
-          break;
-        } catch (error) {
-          failure = error;
-          if (error instanceof InvalidMessageError) break;
-          this.log.warn(
-            { orderId: envelope.key, topic: pattern, attempt: attempts, error: String(error) },
-            'handler failed',
-          );
-          await heartbeat();
-          if (attempts < maxAttempts) await sleep(100 * 2 ** attempts);
-        }
+    let handled = true;
+    for (attempts = 1; attempts <= maxAttempts; attempts++) {
+      try {
+        handled = await deliverToHandlers(this, pattern, envelope, context, 'kafka');
+        failure = null;
+        break;
+      } catch (error) {
+        failure = error;
+        if (error instanceof InvalidMessageError) break;
+        this.log.warn(
+          { orderId: envelope.key, topic: pattern, attempt: attempts, error: String(error) },
+          'handler failed',
+        );
       }
-    } catch (error) {
-      failure = error;
+      if (attempts < maxAttempts) {
+        // Outside the handler's failure path: a heartbeat refused for a rebalance leaves the
+        // record uncommitted for its next owner, rather than dead-lettering it.
+        await heartbeat();
+        await sleep(200 * 2 ** attempts);
+      }
     }
     if (failure) await this.deadLetter(topic, message, failure, attempts, envelope);
-    this.consumed.inc({ topic: pattern, result: failure ? 'dead_lettered' : 'ok' });
+    const result = failure ? 'dead_lettered' : handled ? 'ok' : 'no_handler';
+    this.consumed.inc({ topic: pattern, result });
     await this.commit(consumer, topic, partition, message.offset);
   }
 

@@ -1,4 +1,9 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
@@ -23,7 +28,7 @@ const CLAIM_SECONDS = 30;
  * drop the copy.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running = false;
   private stopped: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -44,7 +49,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = this.relay();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database pool and the producer close (their hooks come after). */
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wake();
     await this.stopped;
@@ -61,8 +67,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       try {
         const published = await this.publishBatch();
         failures = 0;
-        if (published === this.config.outbox.batchSize) continue;
         await this.measureBacklog();
+        if (published === this.config.outbox.batchSize) continue;
       } catch (error) {
         failures += 1;
         this.logger.warn(

@@ -157,7 +157,7 @@ export class PaymentService {
     }
     // A call that timed out may still be authorized at the gateway: void it before the payment
     // is recorded as failed and the shopper is told they were not charged.
-    if (unanswered) await this.gateway.void(idempotencyKey);
+    if (unanswered) await this.withTimeout(this.gateway.void(idempotencyKey));
     return {
       outcome: 'ERROR',
       reference: null,

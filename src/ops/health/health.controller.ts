@@ -19,9 +19,12 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ summary: 'The process is up and serving HTTP.' })
+  @ApiOperation({
+    summary:
+      "The process is up and serving HTTP (and a worker's consumer has not crashed for good).",
+  })
   live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+    return this.health.check([() => this.kafka.alive()]);
   }
 
   @Get('ready')

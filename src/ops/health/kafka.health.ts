@@ -22,6 +22,19 @@ export class KafkaHealth {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Liveness: a worker whose consumer crashed for good (kafkajs gave up restarting it) will
+   * never consume again; failing liveness gets the process restarted.
+   */
+  alive(): HealthIndicatorResult<'kafka'> {
+    const indicator = this.health.check('kafka');
+    if (!this.config.kafka || !this.config.roles.worker) return indicator.up();
+    const { status } = this.transport.consumerState();
+    return status === 'crashed'
+      ? indicator.down({ consumer: status })
+      : indicator.up({ consumer: status });
+  }
+
   check(): HealthIndicatorResult<'kafka'> {
     const indicator = this.health.check('kafka');
     if (!this.config.kafka) return indicator.up({ configured: false });

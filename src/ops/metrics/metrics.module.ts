@@ -37,7 +37,7 @@ const providers = [
   }),
   makeCounterProvider({
     name: Metrics.messagesConsumed,
-    help: 'Kafka records consumed, by topic and result (ok, dead_lettered).',
+    help: 'Kafka records consumed, by topic and result (ok, dead_lettered, no_handler).',
     labelNames: ['topic', 'result'],
   }),
   makeGaugeProvider({

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
@@ -46,7 +46,7 @@ const CHANNEL = 'checkout_mode';
  * instance also re-reads it every MODE_POLL_MS in case it missed an announcement.
  */
 @Injectable()
-export class CheckoutModeService implements OnModuleInit, OnApplicationShutdown {
+export class CheckoutModeService implements OnModuleInit, BeforeApplicationShutdown {
   private state: ModeState = { mode: 'sync', setBy: 'boot', setAt: new Date() };
   private listener: Client | null = null;
   private poll: NodeJS.Timeout | null = null;
@@ -81,7 +81,7 @@ export class CheckoutModeService implements OnModuleInit, OnApplicationShutdown 
     this.poll.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     if (this.poll) clearInterval(this.poll);
     await this.listener?.end().catch(() => undefined);
@@ -166,15 +166,21 @@ export class CheckoutModeService implements OnModuleInit, OnApplicationShutdown 
 
   /** A connection of its own that hears every switch the moment it commits. */
   private async listen(url: string): Promise<void> {
-    const client = new Client({ connectionString: url });
+    const client = new Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
     client.on('notification', () => void this.refresh().catch(() => undefined));
     client.on('error', (error) =>
       this.logger.warn({ error: error.message }, 'mode listener failed'),
     );
     client.on('end', () => {
       this.listener = null;
-      if (!this.closing)
-        setTimeout(() => void this.listen(url).catch(() => undefined), 1000).unref();
+      if (this.closing) return;
+      setTimeout(() => {
+        if (!this.closing) void this.listen(url).catch(() => undefined);
+      }, 1000).unref();
     });
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
