@@ -10,10 +10,11 @@ import { FraudCheckModule } from './modules/fraud-check';
 import { NotificationModule } from './modules/notification';
 import { OrderModule } from './modules/order';
 import { PaymentModule } from './modules/payment';
+import { AdminModule } from './ops/admin/admin.module';
 import { HealthModule } from './ops/health/health.module';
 import { loggingParams } from './ops/logging';
 import { MetricsModule } from './ops/metrics/metrics.module';
-import { ModeModule } from './ops/mode/mode.module';
+import { SettingsModule } from './ops/settings/settings.module';
 
 /** Wires the modules together; nothing else. */
 @Module({})
@@ -28,13 +29,14 @@ export class AppModule {
         MetricsModule.forRoot(),
         HttpModule,
         MessagingModule,
-        ModeModule,
+        SettingsModule,
         CartModule,
         FraudCheckModule,
         PaymentModule,
         OrderModule,
         NotificationModule,
         HealthModule,
+        AdminModule,
       ],
     };
   }

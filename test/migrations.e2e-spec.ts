@@ -6,8 +6,7 @@ import { serverUrl, urlOfDatabase } from './support/database-url';
 
 const OWNED_TABLES = [
   'cart_items',
-  'checkout_mode',
-  'checkout_mode_changes',
+  'dead_letters',
   'fraud_blocklist',
   'fraud_decisions',
   'fraud_rules',
@@ -19,6 +18,8 @@ const OWNED_TABLES = [
   'payments',
   'processed_messages',
   'products',
+  'runtime_setting_changes',
+  'runtime_settings',
   'stock_reservations',
 ];
 

@@ -23,9 +23,9 @@ describe('switching the checkout mode at runtime', () => {
     first = await startApp({
       KAFKA_TOPIC_PREFIX: prefix,
       GATEWAY_LATENCY_MS: '800',
-      MODE_POLL_MS: '60000',
+      SETTINGS_POLL_MS: '60000',
     });
-    second = await startApp({ KAFKA_TOPIC_PREFIX: prefix, MODE_POLL_MS: '60000' });
+    second = await startApp({ KAFKA_TOPIC_PREFIX: prefix, SETTINGS_POLL_MS: '60000' });
   });
   afterAll(async () => {
     await first.close();
@@ -42,7 +42,7 @@ describe('switching the checkout mode at runtime', () => {
     expect(answer.status).toBe(200);
     const switchedAt = Date.now();
 
-    // Polling is off (MODE_POLL_MS=60000): only the NOTIFY can carry the switch in time.
+    // Polling is off (SETTINGS_POLL_MS=60000): only the NOTIFY can carry the switch in time.
     let followed = false;
     while (!followed && Date.now() - switchedAt < 1000) {
       followed = (await second.http().get('/admin/mode').set(admin)).body.mode === 'async';
@@ -104,7 +104,7 @@ describe('the mode listener', () => {
   const listeners = async (app: TestApp) => {
     const [{ count }] = await app.db.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM pg_stat_activity
-        WHERE datname = current_database() AND query = 'LISTEN checkout_mode'`,
+        WHERE datname = current_database() AND query = 'LISTEN runtime_settings'`,
     );
     return count;
   };

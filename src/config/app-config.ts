@@ -61,13 +61,21 @@ const environmentSchema = z.object({
   KAFKA_MIN_INSYNC_REPLICAS: integer(1, 1),
   KAFKA_PARTITIONS_CONCURRENTLY: integer(4, 1),
   KAFKA_HANDLER_ATTEMPTS: integer(3, 1),
+  // Kafka's brokers refuse less than group.min.session.timeout.ms (6 s by default).
+  KAFKA_SESSION_TIMEOUT_MS: integer(30_000, 6000),
   OUTBOX_POLL_MS: integer(500, 10),
   OUTBOX_BATCH_SIZE: integer(100, 1),
   // Longer than Kafka's default retention (7 days) plus a segment (7 days): a record can come
   // back that long, and must still be recognised as a duplicate.
   MESSAGE_RETENTION_MS: integer(15 * 24 * 3600 * 1000, 1000),
   PRUNE_INTERVAL_MS: integer(60_000, 100),
-  MODE_POLL_MS: integer(2000, 50),
+  SETTINGS_POLL_MS: integer(2000, 50),
+  MAX_IN_FLIGHT: integer(32, 1),
+  CONSUMER_MAX_IN_FLIGHT: integer(64, 1),
+  LOSS_WINDOW_MS: integer(5 * 60_000, 100),
+  WATCHDOG_INTERVAL_MS: integer(10_000, 50),
+  REDRIVE_LIMIT: integer(3, 0),
+  SHUTDOWN_GRACE_MS: integer(10_000, 0),
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -89,7 +97,11 @@ export interface AppConfig {
   };
   payment: { maxAttempts: number; retryBaseMs: number };
   sse: { heartbeatMs: number };
-  mode: { initial: 'sync' | 'async'; pollMs: number };
+  mode: { initial: 'sync' | 'async' };
+  settings: { pollMs: number };
+  backpressure: { maxInFlight: number; consumerMaxInFlight: number };
+  watchdog: { lossWindowMs: number; intervalMs: number; redriveLimit: number };
+  shutdown: { graceMs: number };
   roles: { api: boolean; worker: boolean };
   admin: { token: string | null };
   callbacks: { publicUrl: string | null; internalSecret: string; timeoutMs: number };
@@ -106,6 +118,7 @@ export interface KafkaConfig {
   minInsyncReplicas: number;
   partitionsConcurrently: number;
   handlerAttempts: number;
+  sessionTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -160,7 +173,18 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     },
     payment: { maxAttempts: e.PAYMENT_MAX_ATTEMPTS, retryBaseMs: e.PAYMENT_RETRY_BASE_MS },
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
-    mode: { initial: e.CHECKOUT_MODE, pollMs: e.MODE_POLL_MS },
+    mode: { initial: e.CHECKOUT_MODE },
+    settings: { pollMs: e.SETTINGS_POLL_MS },
+    backpressure: {
+      maxInFlight: e.MAX_IN_FLIGHT,
+      consumerMaxInFlight: e.CONSUMER_MAX_IN_FLIGHT,
+    },
+    watchdog: {
+      lossWindowMs: e.LOSS_WINDOW_MS,
+      intervalMs: e.WATCHDOG_INTERVAL_MS,
+      redriveLimit: e.REDRIVE_LIMIT,
+    },
+    shutdown: { graceMs: e.SHUTDOWN_GRACE_MS },
     roles: { api: e.APP_ROLES.includes('api'), worker: e.APP_ROLES.includes('worker') },
     admin: { token: e.ADMIN_TOKEN ?? null },
     callbacks: {
@@ -179,6 +203,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
           minInsyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS,
           partitionsConcurrently: e.KAFKA_PARTITIONS_CONCURRENTLY,
           handlerAttempts: e.KAFKA_HANDLER_ATTEMPTS,
+          sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
         }
       : null,
     outbox: {

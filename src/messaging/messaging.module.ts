@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { InProcessServer } from './in-process.server';
+import { DeadLetters } from './dead-letters/dead-letters';
 import { Inbox } from './inbox';
 import { ConsumerLag } from './kafka/consumer-lag';
 import { KafkaClients } from './kafka/kafka-clients';
@@ -28,7 +29,16 @@ import { UnitOfWork } from './unit-of-work';
     KafkaPublisher,
     ConsumerLag,
     KafkaTransport,
+    DeadLetters,
   ],
-  exports: [InProcessServer, KafkaTransport, UnitOfWork, Inbox, MessageRetention, KafkaPublisher],
+  exports: [
+    InProcessServer,
+    KafkaTransport,
+    UnitOfWork,
+    Inbox,
+    MessageRetention,
+    KafkaPublisher,
+    DeadLetters,
+  ],
 })
 export class MessagingModule {}

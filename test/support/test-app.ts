@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { bootstrap } from '../../src/bootstrap';
 import { Environment, loadConfig } from '../../src/config/app-config';
 import { GatewayLedger, SimulatedPaymentGateway } from '../../src/modules/payment';
+import { Backpressure } from '../../src/ops/backpressure/backpressure.service';
 import { CheckoutModeService } from '../../src/ops/mode/checkout-mode.service';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './database-url';
 
@@ -33,7 +34,7 @@ const QUIET_AND_FAST: Environment = {
   PAYMENT_RETRY_BASE_MS: '5',
   ADMIN_TOKEN,
   KAFKA_PARTITIONS: '3',
-  MODE_POLL_MS: '200',
+  SETTINGS_POLL_MS: '200',
   OUTBOX_POLL_MS: '100',
 };
 
@@ -64,6 +65,7 @@ export async function startApp(env: Environment = {}): Promise<TestApp> {
   });
   const app = await bootstrap(config);
   await app.get(CheckoutModeService).set('sync', 'test-setup', null);
+  await app.get(Backpressure).set(config.backpressure.maxInFlight, 'test-setup', null);
   const server = app.getHttpServer() as Server;
   const { port } = server.address() as AddressInfo;
   return {

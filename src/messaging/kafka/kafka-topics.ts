@@ -53,6 +53,11 @@ export class KafkaTopics implements OnModuleInit {
     return kafkaTopic.slice(this.kafka?.topicPrefix.length ?? 0);
   }
 
+  /** The app topics its workers consume (each has a dead-letter topic beside it). */
+  consumed(): string[] {
+    return [Topics.paymentOrder, Topics.paymentResult];
+  }
+
   consumerGroup(): string {
     return `${this.kafka?.topicPrefix ?? ''}peak-checkout-workers`;
   }
@@ -61,7 +66,7 @@ export class KafkaTopics implements OnModuleInit {
   async ensure(): Promise<void> {
     if (!this.kafka) return;
     const { partitions, replicationFactor, minInsyncReplicas } = this.kafka;
-    const wanted = [Topics.paymentOrder, Topics.paymentResult]
+    const wanted = this.consumed()
       .flatMap((topic) => [topic, deadLettersOf(topic)])
       .map((topic) => this.nameOf(topic));
     const admin = this.clients.kafka().admin();

@@ -1,42 +1,55 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { KafkaContext, ServerKafka } from '@nestjs/microservices';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { Consumer, EachMessagePayload, Partitioners } from 'kafkajs';
+import { Consumer, KafkaMessage, Partitioners } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Counter } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { AppConfig, KafkaConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { Backpressure } from '../../ops/backpressure/backpressure.service';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { deliverToHandlers } from '../deliver-to-handlers';
 import { Envelope, envelopeSchema } from '../envelope';
 import { InvalidMessageError } from '../invalid-message.error';
 import { runWithTrace } from '../trace-context';
+import { DeadLetters } from '../dead-letters/dead-letters';
+import { OutboxRelay } from '../outbox/outbox-relay';
 import { KafkaClients } from './kafka-clients';
 import { KafkaPublisher } from './kafka-publisher';
 import { deadLettersOf, KafkaTopics } from './kafka-topics';
+import { DispatcherHooks, RecordDispatcher, TakenRecord } from './record-dispatcher';
 
 /** What health and operators see of the consumer: its own state, not a probe's. */
 export interface ConsumerState {
   status: 'starting' | 'connected' | 'rebalancing' | 'disconnected' | 'stopped' | 'crashed';
   lastHeartbeatAt: Date | null;
   assignedPartitions: number;
+  /** Times this consumer joined its group: more than once means it was rebalanced. */
+  joins: number;
 }
 
 /**
  * The transport of async mode: Nest's Kafka server, extended where it cannot do what is
- * needed. It consumes with auto-commit off and commits a record's offset (+1, the next to
- * read) only after its handlers' transactions have committed; a handler that keeps failing is
- * retried a bounded number of times, then its record goes to the topic's dead letters and the
- * partition moves on (Nest's own loop would retry it forever and block the partition).
+ * needed. Its consumer feeds batches to a RecordDispatcher (records of different orders in
+ * parallel under the backpressure permits, offsets committed as a contiguous watermark only
+ * after the records' transactions committed), pauses and drains on shutdown; a handler that
+ * keeps failing is retried a bounded number of times, then its record goes to the topic's
+ * dead letters and the partition moves on (Nest's own loop retries forever, one record per
+ * partition at a time, and commits before the work is done).
  */
 @Injectable()
-export class KafkaTransport extends ServerKafka {
+export class KafkaTransport extends ServerKafka implements BeforeApplicationShutdown {
   private readonly settings: KafkaConfig | null;
+  private readonly shutdown: AppConfig['shutdown'];
+  private dispatcher: RecordDispatcher | null = null;
+  private subscribed: string[] = [];
+  private draining: Promise<void> | null = null;
   private state: ConsumerState = {
     status: 'starting',
     lastHeartbeatAt: null,
     assignedPartitions: 0,
+    joins: 0,
   };
 
   constructor(
@@ -44,21 +57,28 @@ export class KafkaTransport extends ServerKafka {
     clients: KafkaClients,
     private readonly topics: KafkaTopics,
     private readonly publisher: KafkaPublisher,
+    private readonly relay: OutboxRelay,
+    private readonly deadLetters: DeadLetters,
     private readonly log: PinoLogger,
+    private readonly backpressure: Backpressure,
     @InjectMetric(Metrics.messagesConsumed) private readonly consumed: Counter<'topic' | 'result'>,
+    @InjectMetric(Metrics.permitsInUse) private readonly permitsInUse: Gauge<'topic'>,
+    @InjectMetric(Metrics.pausedPartitions) private readonly pausedPartitions: Gauge<'topic'>,
+    @InjectMetric(Metrics.permitWaitSeconds) private readonly permitWait: Histogram<'topic'>,
   ) {
     // Without KAFKA_BROKERS the transport exists but is never connected (see bootstrap).
     super({
       client: config.kafka ? clients.clientOptions('worker') : { brokers: [] },
       consumer: {
         groupId: topics.consumerGroup(),
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        sessionTimeout: config.kafka?.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: Math.min(3_000, (config.kafka?.sessionTimeoutMs ?? 30_000) / 3),
       },
       producer: { createPartitioner: Partitioners.DefaultPartitioner },
       postfixId: '',
     });
     this.settings = config.kafka;
+    this.shutdown = config.shutdown;
     this.log.setContext(KafkaTransport.name);
   }
 
@@ -68,41 +88,92 @@ export class KafkaTransport extends ServerKafka {
 
   override async bindEvents(consumer: Consumer): Promise<void> {
     this.watch(consumer);
-    const topics = [...this.messageHandlers.keys()].map((topic) => this.topics.nameOf(topic));
+    this.subscribed = [...this.messageHandlers.keys()].map((topic) => this.topics.nameOf(topic));
+    this.dispatcher = new RecordDispatcher(consumer, this.dispatcherHooks());
     // A new group starts at the earliest record: messages published before the first worker
     // joined are not skipped.
-    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.subscribe({ topics: this.subscribed, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.settings?.partitionsConcurrently ?? 1,
-      eachMessage: (payload) => this.consume(consumer, payload),
+      eachBatch: (payload) => this.dispatcher!.onBatch(payload),
     });
   }
 
-  private async consume(consumer: Consumer, payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message, heartbeat } = payload;
+  /**
+   * Stops taking records, lets those running finish within SHUTDOWN_GRACE_MS and commits
+   * them, and publishes the results they produced; the consumer then leaves its group when
+   * Nest closes the transport.
+   */
+  drain(): Promise<void> {
+    this.draining ??= this.drainOnce();
+    return this.draining;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.drain();
+  }
+
+  private async drainOnce(): Promise<void> {
+    if (!this.dispatcher) return;
+    const inFlight = this.dispatcher.inFlight();
+    this.log.info({ inFlight }, 'draining: no new records; waiting for those running');
+    const { finished, handedBack } = await this.dispatcher.drain(
+      this.subscribed,
+      this.shutdown.graceMs,
+    );
+    await this.relay.flush();
+    this.log.info({ finished, handedBack }, 'drained');
+  }
+
+  private dispatcherHooks(): DispatcherHooks {
+    return {
+      permitsFor: (topic) => this.backpressure.permitsFor(this.topics.topicOf(topic)),
+      process: (record) => this.process(record),
+      onPermitsChanged: (topic, permits) =>
+        this.permitsInUse.set({ topic: this.topics.topicOf(topic) }, permits.inUse()),
+      onPausedChanged: (topic, paused) =>
+        this.pausedPartitions.set({ topic: this.topics.topicOf(topic) }, paused),
+      onWaited: (topic, seconds) =>
+        this.permitWait.observe({ topic: this.topics.topicOf(topic) }, seconds),
+      onCommitFailed: (error) => this.log.warn({ error: String(error) }, 'offset commit failed'),
+      onProcessFailed: ({ topic, partition, message }, error) =>
+        this.log.error(
+          { topic, partition, offset: message.offset, error: String(error) },
+          'record could not be handled nor dead-lettered; trying again',
+        ),
+    };
+  }
+
+  /**
+   * Runs a record's handlers, retrying a failure a bounded number of times with exponential
+   * backoff (the record holds its permit, nothing else waits), then dead-letters it.
+   */
+  private async process({ topic, partition, message }: TakenRecord): Promise<void> {
     const pattern = this.topics.topicOf(topic);
     let envelope: Envelope;
     try {
       envelope = parseEnvelope(message.value);
     } catch (error) {
-      await this.deadLetter(topic, message, error, 0, null);
+      await this.deadLetter(topic, partition, message, error, 0, null);
       this.consumed.inc({ topic: pattern, result: 'dead_lettered' });
-      return this.commit(consumer, topic, partition, message.offset);
+      return;
     }
     const context = new KafkaContext([
       message,
       partition,
       topic,
-      consumer,
-      heartbeat,
+      this.consumer!,
+      () => Promise.resolve(),
       this.producer!,
     ]);
     const maxAttempts = this.settings?.handlerAttempts ?? 1;
     let failure: unknown = null;
     let attempts = 0;
     let handled = true;
-    for (attempts = 1; attempts <= maxAttempts; attempts++) {
+    while (attempts < maxAttempts) {
+      attempts += 1;
       try {
         handled = await deliverToHandlers(this, pattern, envelope, context, 'kafka');
         failure = null;
@@ -115,22 +186,17 @@ export class KafkaTransport extends ServerKafka {
           'handler failed',
         );
       }
-      if (attempts < maxAttempts) {
-        // Outside the handler's failure path: a heartbeat refused for a rebalance leaves the
-        // record uncommitted for its next owner, rather than dead-lettering it.
-        await heartbeat();
-        await sleep(200 * 2 ** attempts);
-      }
+      if (attempts < maxAttempts) await sleep(200 * 2 ** attempts);
     }
-    if (failure) await this.deadLetter(topic, message, failure, attempts, envelope);
+    if (failure) await this.deadLetter(topic, partition, message, failure, attempts, envelope);
     const result = failure ? 'dead_lettered' : handled ? 'ok' : 'no_handler';
     this.consumed.inc({ topic: pattern, result });
-    await this.commit(consumer, topic, partition, message.offset);
   }
 
   private async deadLetter(
     topic: string,
-    message: EachMessagePayload['message'],
+    partition: number,
+    message: KafkaMessage,
     error: unknown,
     attempts: number,
     envelope: Envelope | null,
@@ -145,29 +211,37 @@ export class KafkaTransport extends ServerKafka {
         {
           key: message.key?.toString() ?? '',
           value: message.value?.toString() ?? '',
-          headers: { error: reason, attempts: String(attempts), 'original-offset': message.offset },
+          headers: {
+            error: reason,
+            attempts: String(attempts),
+            'original-partition': String(partition),
+            'original-offset': message.offset,
+          },
         },
       ]);
+      await this.deadLetters.keep({
+        topic: this.topics.topicOf(topic),
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+        error: reason,
+        attempts,
+      });
     });
-  }
-
-  private async commit(consumer: Consumer, topic: string, partition: number, offset: string) {
-    try {
-      await consumer.commitOffsets([
-        { topic, partition, offset: (BigInt(offset) + 1n).toString() },
-      ]);
-    } catch (error) {
-      // A commit lost to a rebalance only means the record may come again: consumers are
-      // idempotent, so that is safe.
-      this.log.warn({ topic, partition, offset, error: String(error) }, 'offset commit failed');
-    }
   }
 
   private watch(consumer: Consumer): void {
     const { events } = consumer;
     consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.dispatcher?.onRebalance();
       const assigned = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
-      this.state = { ...this.state, status: 'connected', assignedPartitions: assigned };
+      this.state = {
+        ...this.state,
+        status: 'connected',
+        assignedPartitions: assigned,
+        joins: this.state.joins + 1,
+      };
       this.log.info({ assigned: payload.memberAssignment }, 'joined consumer group');
     });
     consumer.on(events.HEARTBEAT, () => {

@@ -51,9 +51,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Stops before the database pool and the producer close (their hooks come after). */
   async beforeApplicationShutdown(): Promise<void> {
+    if (!this.running) return;
     this.running = false;
     this.wake();
     await this.stopped;
+    await this.flush();
+  }
+
+  /**
+   * Publishes what is waiting now, loop or no loop: on the way out, what the last records a
+   * worker drained produced. What cannot be published stays for the next relay.
+   */
+  async flush(): Promise<void> {
+    if (!this.config.kafka) return;
+    try {
+      while ((await this.publishBatch()) === this.config.outbox.batchSize);
+    } catch (error) {
+      this.logger.warn({ error: String(error) }, 'outbox flush failed; the rows wait');
+    }
   }
 
   /** Called after a commit that staged messages: publish now rather than at the next poll. */

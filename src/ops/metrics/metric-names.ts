@@ -10,4 +10,8 @@ export const Metrics = {
   outboxBacklog: 'outbox_backlog_messages',
   callbackFailures: 'checkout_callback_failures_total',
   mode: 'checkout_mode',
+  permitsInUse: 'backpressure_permits_in_use',
+  permitLimit: 'backpressure_permit_limit',
+  permitWaitSeconds: 'backpressure_permit_wait_seconds',
+  pausedPartitions: 'kafka_paused_partitions',
 } as const;

@@ -58,6 +58,27 @@ const providers = [
     help: 'The checkout mode this instance routes new orders in (1 for the current mode).',
     labelNames: ['mode'],
   }),
+  makeGaugeProvider({
+    name: Metrics.permitsInUse,
+    help: 'Records a worker holds a permit for (payment.order: authorizations under way), by topic.',
+    labelNames: ['topic'],
+  }),
+  makeGaugeProvider({
+    name: Metrics.permitLimit,
+    help: 'Permits a worker may hold at once (MAX_IN_FLIGHT for payment.order), by topic.',
+    labelNames: ['topic'],
+  }),
+  makeHistogramProvider({
+    name: Metrics.permitWaitSeconds,
+    help: 'Time a fetched record waited for a permit before it ran, by topic.',
+    labelNames: ['topic'],
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  }),
+  makeGaugeProvider({
+    name: Metrics.pausedPartitions,
+    help: 'Partitions this worker stopped fetching because no permit was free, by topic.',
+    labelNames: ['topic'],
+  }),
 ];
 
 /** Serves /metrics (Prometheus text format) and makes the app's own metrics injectable. */

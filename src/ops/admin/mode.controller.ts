@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Headers, Inject, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { CheckoutModeService } from '../mode/checkout-mode.service';
+import { AdminUser, ApiAdminUser } from './admin-user.decorator';
 import { AdminGuard } from './admin.guard';
 import { ModeView, SetModeRequest } from './mode.dto';
 
@@ -10,7 +11,7 @@ import { ModeView, SetModeRequest } from './mode.dto';
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
 @Controller('admin')
-export class AdminController {
+export class ModeController {
   constructor(
     private readonly modes: CheckoutModeService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -30,13 +31,9 @@ export class AdminController {
       'Orders already accepted finish in the mode they were accepted in. Switching to async ' +
       'with no Kafka configured is refused with 409.',
   })
-  @ApiHeader({ name: 'X-Admin-User', required: false, description: 'Who switches, for the audit.' })
+  @ApiAdminUser()
   @ApiOkResponse({ type: ModeView })
-  async setMode(
-    @Body() request: SetModeRequest,
-    @Headers('x-admin-user') adminUser: string | undefined,
-  ): Promise<ModeView> {
-    const by = (adminUser ?? 'admin').slice(0, 64) || 'admin';
+  async setMode(@Body() request: SetModeRequest, @AdminUser() by: string): Promise<ModeView> {
     await this.modes.set(request.mode, by, request.reason ?? null);
     return this.view();
   }

@@ -1,0 +1,222 @@
+import { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KeyLanes } from './key-lanes';
+import { OffsetWindow } from './offset-window';
+import { Permits } from './permits';
+
+/** One record taken off a partition, for the transport to process. */
+export interface TakenRecord {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+export interface DispatcherHooks {
+  /** The permits a record of this (physical) topic holds while it runs. */
+  permitsFor(topic: string): Permits;
+  /** Takes a record to its end (handled or dead-lettered); throws only if it could not. */
+  process(record: TakenRecord): Promise<void>;
+  onPermitsChanged(topic: string, permits: Permits): void;
+  onPausedChanged(topic: string, paused: number): void;
+  onWaited(topic: string, seconds: number): void;
+  onCommitFailed(error: unknown): void;
+  onProcessFailed(record: TakenRecord, error: unknown): void;
+}
+
+/** What a drain left behind: records still running when its time ran out go back to Kafka. */
+export interface DrainResult {
+  finished: number;
+  handedBack: number;
+}
+
+const RETRY_FAILED_PROCESSING_MS = 1000;
+
+/**
+ * Runs the records a Kafka consumer fetches in parallel beyond one per partition: each record
+ * takes a permit, records of one key run in order and records of different keys alongside, and
+ * a partition commits only its contiguous watermark. With no permit free, the partition is
+ * paused (the fetch loop, and with it the group heartbeat, keeps going) and resumed when a
+ * permit frees; records not taken are fetched again from the last one taken.
+ *
+ * kafkajs' own `partitionsConsumedConcurrently` stops at one record per partition, and its
+ * eachMessage loop holds the heartbeat while a handler runs; this is why the transport feeds
+ * batches here instead.
+ */
+export class RecordDispatcher {
+  private readonly windows = new Map<string, OffsetWindow>();
+  private readonly lanes = new KeyLanes();
+  private readonly paused = new Map<string, { topic: string; partition: number }>();
+  /** Since when a partition's first record not taken has waited for a permit. */
+  private readonly waitingSince = new Map<string, { offset: string; since: number }>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly pendingCommits = new Map<
+    string,
+    { topic: string; partition: number; offset: string }
+  >();
+  private committing: Promise<void> | null = null;
+  private generation = 0;
+  private draining = false;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly hooks: DispatcherHooks,
+  ) {}
+
+  /** The consumer's eachBatch: takes what permits allow and returns at once. */
+  onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const permits = this.hooks.permitsFor(topic);
+    for (const message of batch.messages) {
+      if (this.draining || !isRunning() || isStale()) break;
+      if (!permits.tryTake()) {
+        this.pauseUntilFree(topic, partition, message.offset, permits);
+        break;
+      }
+      this.hooks.onPermitsChanged(topic, permits);
+      this.measureWait(topic, partition, message.offset);
+      const window = this.windowOf(topic, partition);
+      window.take(message.offset);
+      resolveOffset(message.offset);
+      this.start({ topic, partition, message }, window, permits);
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * After a rebalance the consumer reads every partition again from its committed offset:
+   * records still running belong to the old assignment and may no longer commit (the new
+   * owner, maybe this worker, runs them again and idempotency drops the copy).
+   */
+  onRebalance(): void {
+    this.generation += 1;
+    this.windows.clear();
+    this.pendingCommits.clear();
+  }
+
+  inFlight(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Stops taking records, waits up to `graceMs` for those running, commits what finished.
+   * What still runs then is not committed: the partition's next owner reads it again.
+   */
+  async drain(topics: string[], graceMs: number): Promise<DrainResult> {
+    this.draining = true;
+    this.consumer.pause(topics.map((topic) => ({ topic })));
+    const running = [...this.running];
+    const settled = Promise.allSettled(running).then(() => true);
+    const finishedInTime = await Promise.race([settled, sleep(graceMs).then(() => false)]);
+    await this.flushCommits();
+    const handedBack = finishedInTime ? 0 : this.running.size;
+    return { finished: running.length - handedBack, handedBack };
+  }
+
+  private start(record: TakenRecord, window: OffsetWindow, permits: Permits): void {
+    const generation = this.generation;
+    const key = `${record.topic}/${record.message.key?.toString() ?? ''}`;
+    const run = this.lanes
+      .run(key, () => this.processUntilDone(record))
+      .then(
+        () => {
+          if (generation !== this.generation) return;
+          const offset = window.complete(record.message.offset);
+          if (offset) this.queueCommit(record.topic, record.partition, offset);
+        },
+        // Given up on by a drain: left uncommitted for the partition's next owner.
+        () => undefined,
+      )
+      .finally(() => {
+        this.running.delete(run);
+        permits.give();
+        this.hooks.onPermitsChanged(record.topic, permits);
+      });
+    this.running.add(run);
+  }
+
+  /**
+   * A record the transport could not even dead-letter (the broker is away) is tried again
+   * until it can be, holding its permit; a drain leaves it uncommitted.
+   */
+  private async processUntilDone(record: TakenRecord): Promise<void> {
+    for (;;) {
+      try {
+        return await this.hooks.process(record);
+      } catch (error) {
+        this.hooks.onProcessFailed(record, error);
+        if (this.draining) throw error;
+        await sleep(RETRY_FAILED_PROCESSING_MS);
+      }
+    }
+  }
+
+  private windowOf(topic: string, partition: number): OffsetWindow {
+    const id = `${topic}/${partition}`;
+    let window = this.windows.get(id);
+    if (!window) {
+      window = new OffsetWindow();
+      this.windows.set(id, window);
+    }
+    return window;
+  }
+
+  private pauseUntilFree(topic: string, partition: number, offset: string, permits: Permits) {
+    const id = `${topic}/${partition}`;
+    if (this.waitingSince.get(id)?.offset !== offset) {
+      this.waitingSince.set(id, { offset, since: Date.now() });
+    }
+    if (this.paused.has(id)) return;
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.paused.set(id, { topic, partition });
+    this.hooks.onPausedChanged(topic, this.pausedOf(topic));
+    permits.whenFree(() => {
+      this.paused.delete(id);
+      if (this.draining) return;
+      this.consumer.resume([{ topic, partitions: [partition] }]);
+      this.hooks.onPausedChanged(topic, this.pausedOf(topic));
+    });
+  }
+
+  private measureWait(topic: string, partition: number, offset: string): void {
+    const id = `${topic}/${partition}`;
+    const waiting = this.waitingSince.get(id);
+    if (waiting?.offset === offset) {
+      this.waitingSince.delete(id);
+      this.hooks.onWaited(topic, (Date.now() - waiting.since) / 1000);
+    } else {
+      this.hooks.onWaited(topic, 0);
+    }
+  }
+
+  private pausedOf(topic: string): number {
+    return [...this.paused.values()].filter((p) => p.topic === topic).length;
+  }
+
+  private queueCommit(topic: string, partition: number, offset: string): void {
+    this.pendingCommits.set(`${topic}/${partition}`, { topic, partition, offset });
+    this.committing ??= this.commitPending().finally(() => (this.committing = null));
+  }
+
+  private async flushCommits(): Promise<void> {
+    while (this.committing || this.pendingCommits.size > 0) {
+      if (!this.committing && this.pendingCommits.size > 0) {
+        this.committing = this.commitPending().finally(() => (this.committing = null));
+      }
+      await this.committing;
+    }
+  }
+
+  /** One commit request at a time, carrying every partition's latest watermark. */
+  private async commitPending(): Promise<void> {
+    while (this.pendingCommits.size > 0) {
+      const offsets = [...this.pendingCommits.values()];
+      this.pendingCommits.clear();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (error) {
+        // Lost to a rebalance: the records may come again, and consumers are idempotent.
+        this.hooks.onCommitFailed(error);
+      }
+    }
+  }
+}

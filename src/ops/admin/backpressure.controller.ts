@@ -1,0 +1,47 @@
+import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Topics } from '../../messaging/topics';
+import { Backpressure } from '../backpressure/backpressure.service';
+import { AdminUser, ApiAdminUser } from './admin-user.decorator';
+import { AdminGuard } from './admin.guard';
+import { BackpressureView, SetBackpressureRequest } from './backpressure.dto';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('admin/backpressure')
+export class BackpressureController {
+  constructor(private readonly backpressure: Backpressure) {}
+
+  @Get()
+  @ApiOperation({ summary: 'How many authorizations each worker may hold at once, and changes.' })
+  @ApiOkResponse({ type: BackpressureView })
+  get(): Promise<BackpressureView> {
+    return this.view();
+  }
+
+  @Put()
+  @ApiOperation({
+    summary: 'Change the in-flight limit of every worker (within about a second).',
+    description:
+      'Raising it lets workers take more payment requests at once; lowering it takes effect ' +
+      'as running authorizations finish. Requests past the limit wait in Kafka.',
+  })
+  @ApiAdminUser()
+  @ApiOkResponse({ type: BackpressureView })
+  async set(
+    @Body() request: SetBackpressureRequest,
+    @AdminUser() by: string,
+  ): Promise<BackpressureView> {
+    await this.backpressure.set(request.maxInFlight, by, request.reason ?? null);
+    return this.view();
+  }
+
+  private async view(): Promise<BackpressureView> {
+    return {
+      ...this.backpressure.current(),
+      inUse: this.backpressure.permitsFor(Topics.paymentOrder).inUse(),
+      history: await this.backpressure.history(),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { DeadLetters } from '../../messaging/dead-letters/dead-letters';
+import { AdminUser, ApiAdminUser } from './admin-user.decorator';
+import { AdminGuard } from './admin.guard';
+import { DeadLetterQuery, DeadLetterView, ReplayAllView } from './dead-letters.dto';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('admin/dead-letters')
+export class DeadLettersController {
+  constructor(private readonly deadLetters: DeadLetters) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Records no retry could process, newest first, with the error and attempts.',
+  })
+  @ApiOkResponse({ type: [DeadLetterView] })
+  list(@Query() query: DeadLetterQuery): Promise<DeadLetterView[]> {
+    return this.deadLetters.list(query.state, query.limit);
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Replay every waiting dead letter (fix the cause first).',
+    description:
+      'Each message is published again under its own id: consumers that had handled it drop ' +
+      'the copy; the one that failed gets another go.',
+  })
+  @ApiAdminUser()
+  @ApiOkResponse({ type: ReplayAllView })
+  replayAll(@AdminUser() by: string): Promise<ReplayAllView> {
+    return this.deadLetters.replayAll(by);
+  }
+
+  @Post(':id/replay')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replay one dead letter.' })
+  @ApiAdminUser()
+  @ApiOkResponse({ type: DeadLetterView })
+  @ApiResponse({ status: 404, description: 'No such dead letter.' })
+  @ApiResponse({ status: 409, description: 'Already replayed.' })
+  @ApiResponse({ status: 422, description: 'Not a message the app can read.' })
+  replay(@Param('id', ParseIntPipe) id: number, @AdminUser() by: string): Promise<DeadLetterView> {
+    return this.deadLetters.replay(String(id), by);
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Gauge } from 'prom-client';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { Permits } from '../../messaging/kafka/permits';
+import { Topics } from '../../messaging/topics';
+import { Metrics } from '../metrics/metric-names';
+import { RuntimeSettings, SettingChange, SettingState } from '../settings/runtime-settings';
+
+export interface BackpressureState {
+  maxInFlight: number;
+  setBy: string;
+  setAt: Date;
+}
+
+const SETTING = 'max_in_flight';
+
+/**
+ * How many payment authorizations each worker may hold at once (MAX_IN_FLIGHT), changeable at
+ * runtime for the whole fleet. Past it, the worker stops fetching payment requests, which
+ * wait safely in Kafka. Other topics (results: short database work) get a fixed limit of
+ * their own, so a flood of requests never starves the results that free stock and answer
+ * shoppers.
+ */
+@Injectable()
+export class Backpressure implements OnModuleInit {
+  private readonly payments: Permits;
+  private readonly others: Permits;
+  private state: BackpressureState;
+
+  constructor(
+    private readonly settings: RuntimeSettings,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectMetric(Metrics.permitLimit) private readonly limitGauge: Gauge<'topic'>,
+  ) {
+    const { maxInFlight, consumerMaxInFlight } = config.backpressure;
+    this.payments = new Permits(maxInFlight);
+    this.others = new Permits(consumerMaxInFlight);
+    this.state = { maxInFlight, setBy: 'MAX_IN_FLIGHT', setAt: new Date() };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.settings.follow(
+      SETTING,
+      String(this.config.backpressure.maxInFlight),
+      'MAX_IN_FLIGHT',
+      (state) => this.apply(state),
+    );
+    this.limitGauge.set({ topic: Topics.paymentResult }, this.others.limit());
+  }
+
+  /** The permits a record of `pattern` (a topic's logical name) must hold while it runs. */
+  permitsFor(pattern: string): Permits {
+    return pattern === Topics.paymentOrder ? this.payments : this.others;
+  }
+
+  current(): BackpressureState {
+    return { ...this.state };
+  }
+
+  history(limit = 50): Promise<SettingChange[]> {
+    return this.settings.history(SETTING, limit);
+  }
+
+  async set(maxInFlight: number, by: string, reason: string | null): Promise<BackpressureState> {
+    await this.settings.set(SETTING, String(maxInFlight), by, reason);
+    return this.current();
+  }
+
+  private apply({ value, setBy, setAt }: SettingState): void {
+    const maxInFlight = Number(value);
+    this.state = { maxInFlight, setBy, setAt };
+    this.payments.resize(maxInFlight);
+    this.limitGauge.set({ topic: Topics.paymentOrder }, maxInFlight);
+  }
+}

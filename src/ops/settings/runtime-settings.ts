@@ -1,0 +1,204 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { PinoLogger } from 'nestjs-pino';
+import { Client } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+
+/** A knob an admin turns at runtime: its value, who set it and when. */
+export interface SettingState {
+  value: string;
+  setBy: string;
+  setAt: Date;
+}
+
+/** One audited change of a setting. */
+export interface SettingChange {
+  from: string | null;
+  to: string;
+  changedBy: string;
+  reason: string | null;
+  changedAt: Date;
+}
+
+type Listener = (state: SettingState) => void;
+
+const CHANNEL = 'runtime_settings';
+
+interface SettingRow {
+  name: string;
+  value: string;
+  set_by: string;
+  set_at: Date;
+}
+
+/**
+ * The knobs every instance follows (checkout mode, backpressure limit): stored in PostgreSQL,
+ * changed by an admin or by the app itself, every change audited, and announced by NOTIFY on
+ * one connection per instance, so the whole fleet follows within a moment. Each instance also
+ * re-reads them every SETTINGS_POLL_MS, which is all an embedded database or a listener that
+ * lost its connection has.
+ */
+@Injectable()
+export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly states = new Map<string, SettingState>();
+  private readonly listeners = new Map<string, Listener[]>();
+  private connection: Client | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext(RuntimeSettings.name);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+    if (this.config.database.kind === 'postgres') await this.listen(this.config.database.url);
+    this.poll = setInterval(
+      () => void this.refresh().catch(() => undefined),
+      this.config.settings.pollMs,
+    );
+    this.poll.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    if (this.poll) clearInterval(this.poll);
+    await this.connection?.end().catch(() => undefined);
+  }
+
+  /**
+   * Gives `name` its first value unless the fleet already has one, and calls `listener` with
+   * the value in force now and after every change. Call it from a module's init hook.
+   */
+  async follow(name: string, initial: string, source: string, listener: Listener): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const created = await manager.query<unknown[]>(
+        `INSERT INTO runtime_settings (name, value, set_by) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO NOTHING RETURNING name`,
+        [name, initial, source],
+      );
+      if (created.length > 0) await this.audit(manager, name, null, initial, source, 'initial');
+    });
+    this.listeners.set(name, [...(this.listeners.get(name) ?? []), listener]);
+    this.states.delete(name);
+    await this.refresh();
+  }
+
+  current(name: string): SettingState {
+    const state = this.states.get(name);
+    if (!state) throw new Error(`Runtime setting ${name} is not followed on this instance.`);
+    return { ...state };
+  }
+
+  /** Sets `name` for every instance; setting the value in force changes nothing. */
+  async set(name: string, value: string, by: string, reason: string | null): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query<{ value: string }[]>(
+        `SELECT value FROM runtime_settings WHERE name = $1 FOR UPDATE`,
+        [name],
+      );
+      if (!row) throw new Error(`Runtime setting ${name} does not exist.`);
+      if (row.value === value) return;
+      await manager.query(
+        `UPDATE runtime_settings SET value = $2, set_by = $3, set_at = now() WHERE name = $1`,
+        [name, value, by],
+      );
+      await this.audit(manager, name, row.value, value, by, reason);
+      await manager.query(`SELECT pg_notify($1, $2)`, [CHANNEL, name]);
+      this.logger.info(
+        { setting: name, from: row.value, to: value, by, reason },
+        'setting changed',
+      );
+    });
+    await this.refresh();
+  }
+
+  /** Audits a change the app made on its own without storing a new value (auto mode). */
+  async record(name: string, from: string, to: string, by: string, reason: string): Promise<void> {
+    await this.audit(this.dataSource.manager, name, from, to, by, reason);
+  }
+
+  async history(name: string, limit = 50): Promise<SettingChange[]> {
+    const rows = await this.dataSource.query<
+      {
+        from_value: string | null;
+        to_value: string;
+        changed_by: string;
+        reason: string | null;
+        changed_at: Date;
+      }[]
+    >(
+      `SELECT from_value, to_value, changed_by, reason, changed_at FROM runtime_setting_changes
+        WHERE name = $1 ORDER BY id DESC LIMIT $2`,
+      [name, limit],
+    );
+    return rows.map((row) => ({
+      from: row.from_value,
+      to: row.to_value,
+      changedBy: row.changed_by,
+      reason: row.reason,
+      changedAt: row.changed_at,
+    }));
+  }
+
+  private async audit(
+    manager: EntityManager,
+    name: string,
+    from: string | null,
+    to: string,
+    by: string,
+    reason: string | null,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO runtime_setting_changes (name, from_value, to_value, changed_by, reason)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [name, from, to, by, reason],
+    );
+  }
+
+  private async refresh(): Promise<void> {
+    const names = [...this.listeners.keys()];
+    if (names.length === 0) return;
+    const rows = await this.dataSource.query<SettingRow[]>(
+      `SELECT name, value, set_by, set_at FROM runtime_settings WHERE name = ANY($1)`,
+      [names],
+    );
+    for (const row of rows) {
+      const known = this.states.get(row.name);
+      const state = { value: row.value, setBy: row.set_by, setAt: new Date(row.set_at) };
+      this.states.set(row.name, state);
+      if (known?.value === state.value) continue;
+      if (known) this.logger.info({ setting: row.name, value: row.value }, 'following setting');
+      for (const listener of this.listeners.get(row.name) ?? []) listener(state);
+    }
+  }
+
+  /** A connection of its own that hears every change the moment it commits. */
+  private async listen(url: string): Promise<void> {
+    const client = new Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
+    client.on('notification', () => void this.refresh().catch(() => undefined));
+    client.on('error', (error) =>
+      this.logger.warn({ error: error.message }, 'settings listener failed'),
+    );
+    client.on('end', () => {
+      this.connection = null;
+      if (this.closing) return;
+      setTimeout(() => {
+        if (!this.closing) void this.listen(url).catch(() => undefined);
+      }, 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.connection = client;
+  }
+}
