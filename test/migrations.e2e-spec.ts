@@ -15,6 +15,7 @@ const OWNED_TABLES = [
   'order_timeline',
   'orders',
   'outbox',
+  'payment_retries',
   'payments',
   'processed_messages',
   'products',

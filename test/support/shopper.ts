@@ -41,6 +41,19 @@ export class Shopper {
     return this.placeOrder(paymentToken);
   }
 
+  async retryPayment(
+    orderId: string,
+    paymentToken = 'tok_visa',
+    idempotencyKey: string = randomUUID(),
+  ): Promise<Response> {
+    return await this.app
+      .http()
+      .post(`/orders/${orderId}/payment-retries`)
+      .set('X-User-Id', this.id)
+      .set('Idempotency-Key', idempotencyKey)
+      .send({ paymentToken });
+  }
+
   async order(orderId: string): Promise<Response> {
     return await this.app.http().get(`/orders/${orderId}`).set('X-User-Id', this.id);
   }

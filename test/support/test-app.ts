@@ -36,6 +36,9 @@ const QUIET_AND_FAST: Environment = {
   KAFKA_PARTITIONS: '3',
   SETTINGS_POLL_MS: '200',
   OUTBOX_POLL_MS: '100',
+  // Tests that watch for lost messages set their own window; elsewhere, re-driving another
+  // test's deliberately unfinished orders would only add noise.
+  LOSS_WINDOW_MS: String(3_600_000),
 };
 
 /** A Kafka topic prefix no other app uses, unless apps are meant to share their topics. */

@@ -33,3 +33,14 @@ export class MixedCurrencyError extends DomainError {
     super('unprocessable', `Your cart mixes currencies (${currencies.join(', ')}); one is needed.`);
   }
 }
+
+export class StockStillHeldError extends DomainError {
+  constructor(orderId: string) {
+    super(
+      'conflict',
+      `Order ${orderId}'s failed payment is still being settled (its units are not released ` +
+        'yet); retry in a moment.',
+      { orderId },
+    );
+  }
+}

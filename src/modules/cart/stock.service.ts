@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { returningRows } from '../../database/returning-rows';
-import { InsufficientStockError, UnknownProductError } from './cart.errors';
+import { InsufficientStockError, StockStillHeldError, UnknownProductError } from './cart.errors';
 import { CheckoutLine } from './checkout-line';
 import { Product } from './product.entity';
 import { StockReservation } from './stock-reservation.entity';
@@ -30,23 +30,28 @@ export class StockService {
     lines: Pick<CheckoutLine, 'sku' | 'quantity'>[],
   ): Promise<void> {
     const sorted = [...lines].sort(bySku);
-    for (const { sku, quantity } of sorted) {
-      const rows = await returningRows<{ stock: number }>(
-        manager,
-        `UPDATE products SET stock = stock - $2, updated_at = now()
-          WHERE sku = $1 AND stock >= $2 RETURNING stock`,
-        [sku, quantity],
-      );
-      if (rows.length === 0) {
-        const product = await manager.findOneBy(Product, { sku });
-        if (!product) throw new UnknownProductError(sku);
-        throw new InsufficientStockError(sku, product.stock, quantity);
-      }
-    }
+    for (const { sku, quantity } of sorted) await this.takeOffShelf(manager, sku, quantity);
     await manager.insert(
       StockReservation,
       sorted.map(({ sku, quantity }) => ({ orderId, userId, sku, quantity, status: 'RESERVED' })),
     );
+  }
+
+  /**
+   * Takes a released order's units off the shelf again, for a retried payment; fails like
+   * `reserve` when they have been sold since.
+   */
+  async reserveAgain(manager: EntityManager, orderId: string): Promise<void> {
+    if ((await this.holdOf(manager, orderId)).length > 0) throw new StockStillHeldError(orderId);
+    const released = await manager.find(StockReservation, {
+      where: { orderId, status: 'RELEASED' },
+      order: { sku: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    for (const { sku, quantity } of [...released].sort(bySku)) {
+      await this.takeOffShelf(manager, sku, quantity);
+    }
+    await manager.update(StockReservation, { orderId, status: 'RELEASED' }, { status: 'RESERVED' });
   }
 
   /** Puts an order's held units back on the shelf (payment failed or fraud rejected). */
@@ -66,6 +71,20 @@ export class StockService {
     const held = await this.holdOf(manager, orderId);
     await this.settle(manager, orderId, 'COMMITTED');
     return held;
+  }
+
+  private async takeOffShelf(manager: EntityManager, sku: string, quantity: number) {
+    const rows = await returningRows<{ stock: number }>(
+      manager,
+      `UPDATE products SET stock = stock - $2, updated_at = now()
+        WHERE sku = $1 AND stock >= $2 RETURNING stock`,
+      [sku, quantity],
+    );
+    if (rows.length === 0) {
+      const product = await manager.findOneBy(Product, { sku });
+      if (!product) throw new UnknownProductError(sku);
+      throw new InsufficientStockError(sku, product.stock, quantity);
+    }
   }
 
   private holdOf(manager: EntityManager, orderId: string): Promise<StockReservation[]> {

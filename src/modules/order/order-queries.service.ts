@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PaymentRecords } from '../payment';
 import { OrderView, TimelineEntryView } from './dto/order.view';
+import { StuckOrderView } from './dto/stuck-order.view';
 import { Order, OrderLine, TimelineEntry } from './order.entities';
 import { OrderNotFoundError } from './order.errors';
 
@@ -15,7 +16,18 @@ export class OrderQueries {
   ) {}
 
   async view(userId: string, orderId: string): Promise<OrderView> {
-    const order = await this.ownOrder(userId, orderId);
+    return this.viewOf(await this.ownOrder(userId, orderId));
+  }
+
+  /** Any shopper's order, for admins. */
+  async viewAny(orderId: string): Promise<OrderView> {
+    const order = await this.dataSource.manager.findOneBy(Order, { id: orderId });
+    if (!order) throw new OrderNotFoundError(orderId);
+    return this.viewOf(order);
+  }
+
+  private async viewOf(order: Order): Promise<OrderView> {
+    const orderId = order.id;
     const lines = await this.dataSource.manager.find(OrderLine, {
       where: { orderId },
       order: { sku: 'ASC' },
@@ -34,10 +46,16 @@ export class OrderQueries {
         quantity,
       })),
       failureReason: order.failureReason,
+      paymentAttempt: order.paymentAttempt,
       payment: await this.payments.latestFor(order.id),
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
-      links: { self: base, timeline: `${base}/timeline`, events: `${base}/events` },
+      links: {
+        self: base,
+        timeline: `${base}/timeline`,
+        events: `${base}/events`,
+        paymentRetries: `${base}/payment-retries`,
+      },
     };
   }
 
@@ -48,6 +66,46 @@ export class OrderQueries {
       order: { id: 'ASC' },
     });
     return entries.map(({ type, detail, at }) => ({ type, detail, at }));
+  }
+
+  /**
+   * Orders waiting for their payment past their deadline, re-driven, or flagged for a human:
+   * those flagged first, then the longest waiting.
+   */
+  async stuck(limit: number): Promise<StuckOrderView[]> {
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        user_id: string;
+        mode: string;
+        payment_attempt: number;
+        created_at: Date;
+        waiting_seconds: number;
+        redrives: number;
+        watch_until: Date;
+        needs_attention_at: Date | null;
+      }[]
+    >(
+      `SELECT id, user_id, mode, payment_attempt, created_at, redrives, watch_until,
+              needs_attention_at, extract(epoch FROM now() - created_at)::float AS waiting_seconds
+         FROM orders
+        WHERE status = 'PENDING_PAYMENT'
+          AND (watch_until < now() OR redrives > 0 OR needs_attention_at IS NOT NULL)
+        ORDER BY needs_attention_at IS NULL, created_at
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      userId: row.user_id,
+      mode: row.mode,
+      paymentAttempt: row.payment_attempt,
+      createdAt: row.created_at,
+      waitingSeconds: Math.round(row.waiting_seconds),
+      redrives: row.redrives,
+      watchUntil: row.watch_until,
+      needsAttentionAt: row.needs_attention_at,
+    }));
   }
 
   async findByKey(userId: string, idempotencyKey: string): Promise<Order | null> {

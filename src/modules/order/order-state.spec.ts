@@ -48,3 +48,15 @@ describe('order state machine', () => {
     expect(statusAfter('FRAUD_REJECTED')).toBe('FRAUD_REJECTED');
   });
 });
+
+describe('retrying a payment', () => {
+  it('takes a failed order back to waiting, and nothing else', () => {
+    expect(transition('PAYMENT_FAILED', 'paymentRetried')).toEqual({
+      kind: 'moved',
+      to: 'PENDING_PAYMENT',
+    });
+    expect(transition('PAID', 'paymentRetried').kind).toBe('refused');
+    expect(transition('FRAUD_REJECTED', 'paymentRetried').kind).toBe('refused');
+    expect(transition('PENDING_PAYMENT', 'paymentRetried').kind).toBe('refused');
+  });
+});

@@ -9,7 +9,8 @@ export const ORDER_STATUSES = [
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** What can happen to an order once placed, named for what happened. */
-export type OrderEvent = 'paymentApproved' | 'paymentDeclined' | 'paymentErrored' | 'fraudRejected';
+export type OrderEvent =
+  'paymentApproved' | 'paymentDeclined' | 'paymentErrored' | 'fraudRejected' | 'paymentRetried';
 
 const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderEvent, OrderStatus>>> = {
   PENDING_PAYMENT: {
@@ -19,9 +20,12 @@ const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderEvent, OrderStatus>>>
     fraudRejected: 'FRAUD_REJECTED',
   },
   PAID: {},
-  PAYMENT_FAILED: {},
+  PAYMENT_FAILED: { paymentRetried: 'PENDING_PAYMENT' },
   FRAUD_REJECTED: {},
 };
+
+/** Where the payment is decided; a failed payment may still be retried by the shopper. */
+const FINAL: readonly OrderStatus[] = ['PAID', 'PAYMENT_FAILED', 'FRAUD_REJECTED'];
 
 export type Transition =
   | { kind: 'moved'; to: OrderStatus }
@@ -39,7 +43,7 @@ export function transition(status: OrderStatus, event: OrderEvent): Transition {
 }
 
 export function isFinal(status: OrderStatus): boolean {
-  return Object.keys(TRANSITIONS[status]).length === 0;
+  return FINAL.includes(status);
 }
 
 const EVENT_OF_OUTCOME: Record<PaymentOutcome, OrderEvent> = {

@@ -28,11 +28,13 @@ import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { AcceptLatencyInterceptor } from '../../ops/metrics/accept-latency.interceptor';
 import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
+import { RetryPaymentRequest } from './dto/retry-payment.request';
 import { IdempotencyKey } from './idempotency-key.decorator';
 import { OrderQueries } from './order-queries.service';
 import { isFinal } from './order-state';
 import { OrderStreams } from './order-streams';
 import { PlacedOrder, PlaceOrderService } from './place-order.service';
+import { RetryPaymentService } from './retry-payment.service';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -42,6 +44,7 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 export class OrderController {
   constructor(
     private readonly placing: PlaceOrderService,
+    private readonly retrying: RetryPaymentService,
     private readonly queries: OrderQueries,
     private readonly streams: OrderStreams,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -75,6 +78,36 @@ export class OrderController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<OrderView> {
     return this.answer(await this.placing.place(userId, key, request), response);
+  }
+
+  @Post(':id/payment-retries')
+  @UseInterceptors(AcceptLatencyInterceptor)
+  @ApiOperation({
+    summary: 'Retry the payment of a PAYMENT_FAILED order, with the same card or another.',
+    description:
+      "The order's units are held again and a new payment attempt runs in the mode in force: " +
+      'sync answers 201 with the final order, async 202 with the order PENDING_PAYMENT. The ' +
+      'same Idempotency-Key returns the same attempt (200, Idempotent-Replayed: true); it ' +
+      'never charges twice.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'Unique per retry; reuse it to repeat this retry.',
+  })
+  @ApiResponse({ status: 201, type: OrderView, description: 'Retried; the final order.' })
+  @ApiResponse({ status: 202, type: OrderView, description: 'Retry accepted; payment under way.' })
+  @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier retry.' })
+  @ApiResponse({ status: 404, description: 'No such order for this shopper.' })
+  @ApiResponse({ status: 409, description: 'Not PAYMENT_FAILED, or its stock sold out since.' })
+  async retryPayment(
+    @ShopperId() userId: string,
+    @Param('id', uuid) id: string,
+    @IdempotencyKey() key: string,
+    @Body() request: RetryPaymentRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OrderView> {
+    return this.answer(await this.retrying.retry(userId, id, key, request), response);
   }
 
   private answer({ order, replayed }: PlacedOrder, response: Response): OrderView {

@@ -46,6 +46,21 @@ export class Order {
   @Column({ name: 'payment_id', type: 'uuid', nullable: true })
   paymentId!: string | null;
 
+  /** The payment attempt in force: 1, then one more per shopper retry. */
+  @Column('integer', { name: 'payment_attempt', default: 1 })
+  paymentAttempt!: number;
+
+  /** While waiting for payment: when, with no result, it counts as lost and is re-driven. */
+  @Column({ name: 'watch_until', type: 'timestamptz', nullable: true })
+  watchUntil!: Date | null;
+
+  @Column('integer', { default: 0 })
+  redrives!: number;
+
+  /** Set once re-driving gave up: a human has to look at it. */
+  @Column({ name: 'needs_attention_at', type: 'timestamptz', nullable: true })
+  needsAttentionAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
@@ -72,6 +87,25 @@ export class OrderLine {
 }
 
 export type TimelineEntryType = 'PLACED' | OrderStatus;
+
+/** One shopper retry of a failed payment, under its own idempotency key. */
+@Entity('payment_retries')
+export class PaymentRetry {
+  @PrimaryColumn({ name: 'order_id', type: 'uuid' })
+  orderId!: string;
+
+  @PrimaryColumn({ name: 'idempotency_key', type: 'varchar', length: 128 })
+  idempotencyKey!: string;
+
+  @Column('integer')
+  attempt!: number;
+
+  @Column('char', { name: 'request_hash', length: 64 })
+  requestHash!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
 
 /** The order's history as the shopper reads it: the read model kept from its events. */
 @Entity('order_timeline')

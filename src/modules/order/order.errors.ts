@@ -16,3 +16,23 @@ export class IdempotencyKeyReusedError extends DomainError {
     );
   }
 }
+
+export class OrderNotWaitingError extends DomainError {
+  constructor(orderId: string, status: string) {
+    super(
+      'conflict',
+      `Order ${orderId} is ${status}, not waiting for its payment: there is nothing to re-drive.`,
+      { orderId, status },
+    );
+  }
+}
+
+export class PaymentNotRetryableError extends DomainError {
+  constructor(orderId: string, status: string) {
+    super(
+      'conflict',
+      `Order ${orderId} is ${status}: only a PAYMENT_FAILED order can have its payment retried.`,
+      { orderId, status },
+    );
+  }
+}

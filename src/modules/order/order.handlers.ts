@@ -27,7 +27,7 @@ export class OrderHandlers {
   async onPaymentCompleted(
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
   ): Promise<void> {
-    const { orderId, outcome, paymentId, reasons } = message.body;
+    const { orderId, attempt, outcome, paymentId, reasons } = message.body;
     const settledAs = await this.unitOfWork.run(async ({ manager }) => {
       if (!(await this.inbox.claim(manager, 'order', message.id))) return null;
       const order = await manager.findOne(Order, {
@@ -36,6 +36,13 @@ export class OrderHandlers {
       });
       if (!order) {
         this.logger.warn({ orderId, messageId: message.id }, 'payment result for an unknown order');
+        return null;
+      }
+      if (attempt !== order.paymentAttempt) {
+        this.logger.warn(
+          { orderId, attempt, current: order.paymentAttempt, outcome },
+          'payment result of another attempt: ignored',
+        );
         return null;
       }
       const step = transition(order.status, eventOf(outcome));
@@ -52,7 +59,12 @@ export class OrderHandlers {
           failureReason: step.to === 'PAID' ? null : reasons.join('; ') || outcome,
         },
       );
-      await this.timeline.append(manager, orderId, step.to, { outcome, paymentId, reasons });
+      await this.timeline.append(manager, orderId, step.to, {
+        outcome,
+        paymentId,
+        reasons,
+        attempt,
+      });
       this.logger.info({ orderId, status: step.to }, 'order settled');
       return step.to;
     });

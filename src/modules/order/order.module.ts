@@ -7,15 +7,36 @@ import { OrderStreams } from './order-streams';
 import { OrderTimeline } from './order-timeline';
 import { OrderUpdatesController } from './order-updates.controller';
 import { OrderController } from './order.controller';
-import { Order, OrderLine, TimelineEntry } from './order.entities';
+import { Order, OrderLine, PaymentRetry, TimelineEntry } from './order.entities';
 import { OrderHandlers } from './order.handlers';
+import { PaymentRedrive } from './payment-redrive.service';
+import { PaymentWatchdog } from './payment-watchdog';
 import { PlaceOrderService } from './place-order.service';
+import { ReplyAddress } from './reply-address';
+import { RetryPaymentService } from './retry-payment.service';
+import { StuckOrdersController } from './stuck-orders.controller';
 
-/** Orders: placement from the cart, the state machine, status and timeline, live streams. */
+/**
+ * Orders: placement from the cart, payment retries, the state machine, status and timeline,
+ * live streams, and the watchdog that re-drives payments whose result never came.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Order, OrderLine, TimelineEntry]), CartModule, PaymentModule],
-  controllers: [OrderController, OrderHandlers, OrderUpdatesController],
-  providers: [PlaceOrderService, OrderQueries, OrderTimeline, OrderStreams],
+  imports: [
+    TypeOrmModule.forFeature([Order, OrderLine, TimelineEntry, PaymentRetry]),
+    CartModule,
+    PaymentModule,
+  ],
+  controllers: [OrderController, OrderHandlers, OrderUpdatesController, StuckOrdersController],
+  providers: [
+    PlaceOrderService,
+    RetryPaymentService,
+    OrderQueries,
+    OrderTimeline,
+    OrderStreams,
+    ReplyAddress,
+    PaymentRedrive,
+    PaymentWatchdog,
+  ],
   exports: [OrderStreams],
 })
 export class OrderModule {}

@@ -1,9 +1,12 @@
 import { PaymentRequested } from '../payment/payment.contracts';
 import { Order, OrderLine } from './order.entities';
 
-/** The payment request of an order, as placed or as asked again. */
+/** The payment request of an order's current attempt, as placed, retried or re-driven. */
 export function paymentRequestOf(
-  order: Pick<Order, 'id' | 'userId' | 'amountCents' | 'currency' | 'paymentToken'>,
+  order: Pick<
+    Order,
+    'id' | 'userId' | 'amountCents' | 'currency' | 'paymentToken' | 'paymentAttempt'
+  >,
   lines: Pick<OrderLine, 'sku' | 'unitPriceCents' | 'quantity'>[],
   replyTo: string | null,
 ): PaymentRequested {
@@ -14,7 +17,7 @@ export function paymentRequestOf(
     currency: order.currency,
     lines: lines.map(({ sku, unitPriceCents, quantity }) => ({ sku, unitPriceCents, quantity })),
     paymentToken: order.paymentToken,
-    attempt: 1,
+    attempt: order.paymentAttempt,
     replyTo,
     requestedAt: new Date().toISOString(),
   };

@@ -1,22 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import { isUniqueViolation } from '../../database/unique-violation';
-import { InstanceAddress } from '../../http/instance-address';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
-import { CheckoutMode, CheckoutModeService } from '../../ops/mode/checkout-mode.service';
+import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, StockService } from '../cart';
 import { paymentRequested } from '../payment/payment.contracts';
 import { OrderView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { OrderQueries } from './order-queries.service';
 import { OrderTimeline } from './order-timeline';
-import { ORDER_UPDATES_PATH } from './order-updates.controller';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
 import { paymentRequestOf } from './payment-request';
+import { watchFromNow } from './payment-watch';
+import { ReplyAddress } from './reply-address';
+import { requestHashOf } from './request-hash';
 
 export interface PlacedOrder {
   order: OrderView;
@@ -40,7 +43,8 @@ export class PlaceOrderService {
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
-    private readonly address: InstanceAddress,
+    private readonly replyAddress: ReplyAddress,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(PlaceOrderService.name);
@@ -51,7 +55,7 @@ export class PlaceOrderService {
     idempotencyKey: string,
     request: PlaceOrderRequest,
   ): Promise<PlacedOrder> {
-    const requestHash = hashOf(request);
+    const requestHash = requestHashOf(request);
     const earlier = await this.queries.findByKey(userId, idempotencyKey);
     if (earlier) return this.replay(earlier, requestHash);
 
@@ -70,8 +74,12 @@ export class PlaceOrderService {
           paymentToken: request.paymentToken,
           idempotencyKey,
           requestHash,
+          paymentAttempt: 1,
         };
-        await manager.insert(Order, order);
+        await manager.insert(Order, {
+          ...order,
+          watchUntil: watchFromNow(this.config.watchdog.lossWindowMs),
+        });
         await manager.insert(
           OrderLine,
           lines.map(({ sku, name, unitPriceCents, quantity }) => ({
@@ -88,7 +96,7 @@ export class PlaceOrderService {
           currency: order.currency,
           mode,
         });
-        publish(paymentRequested, paymentRequestOf(order, lines, this.replyTo(mode)), {
+        publish(paymentRequested, paymentRequestOf(order, lines, this.replyAddress.for(mode)), {
           delivery: mode === 'async' ? 'kafka' : 'in-process',
         });
         this.logger.info(
@@ -141,15 +149,4 @@ export class PlaceOrderService {
     }
     return { order: await this.queries.view(order.userId, order.id), replayed: true };
   }
-
-  /** Where a worker pushes the result of an async order: back to this instance. */
-  private replyTo(mode: CheckoutMode): string | null {
-    return mode === 'async' ? `${this.address.baseUrl()}${ORDER_UPDATES_PATH}` : null;
-  }
-}
-
-/** Same body, same hash: keys are sorted so field order does not matter. */
-function hashOf(request: PlaceOrderRequest): string {
-  const canonical = JSON.stringify(request, Object.keys(request).sort());
-  return createHash('sha256').update(canonical).digest('hex');
 }

@@ -14,4 +14,7 @@ export const Metrics = {
   permitLimit: 'backpressure_permit_limit',
   permitWaitSeconds: 'backpressure_permit_wait_seconds',
   pausedPartitions: 'kafka_paused_partitions',
+  ordersOverdue: 'checkout_orders_overdue_total',
+  ordersWaiting: 'checkout_orders_waiting_payment',
+  ordersNeedingAttention: 'checkout_orders_needing_attention',
 } as const;

@@ -79,6 +79,19 @@ const providers = [
     help: 'Partitions this worker stopped fetching because no permit was free, by topic.',
     labelNames: ['topic'],
   }),
+  makeCounterProvider({
+    name: Metrics.ordersOverdue,
+    help: 'Orders with no payment result inside LOSS_WINDOW_MS, by action (redriven, flagged).',
+    labelNames: ['action'],
+  }),
+  makeGaugeProvider({
+    name: Metrics.ordersWaiting,
+    help: 'Orders waiting for their payment (all instances), as the watchdog last counted.',
+  }),
+  makeGaugeProvider({
+    name: Metrics.ordersNeedingAttention,
+    help: 'Orders re-driven REDRIVE_LIMIT times with no result: a human has to look.',
+  }),
 ];
 
 /** Serves /metrics (Prometheus text format) and makes the app's own metrics injectable. */

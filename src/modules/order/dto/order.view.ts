@@ -14,6 +14,11 @@ export class OrderLinks {
   @ApiProperty({ example: '/orders/4b6f…/timeline' }) timeline!: string;
   @ApiProperty({ example: '/orders/4b6f…/events', description: 'SSE stream (text/event-stream).' })
   events!: string;
+  @ApiProperty({
+    example: '/orders/4b6f…/payment-retries',
+    description: 'POST here to retry a PAYMENT_FAILED order.',
+  })
+  paymentRetries!: string;
 }
 
 export class OrderView {
@@ -29,6 +34,8 @@ export class OrderView {
   @ApiProperty({ type: [OrderLineView] }) lines!: OrderLineView[];
   @ApiProperty({ nullable: true, type: String, example: 'card_declined' })
   failureReason!: string | null;
+  @ApiProperty({ example: 1, description: 'The payment attempt in force (retries add one).' })
+  paymentAttempt!: number;
   @ApiProperty({ type: PaymentView, nullable: true }) payment!: PaymentView | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;

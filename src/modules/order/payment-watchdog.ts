@@ -1,0 +1,73 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { PinoLogger } from 'nestjs-pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { Metrics } from '../../ops/metrics/metric-names';
+import { PaymentRedrive } from './payment-redrive.service';
+
+/**
+ * Lost-message detection: every WATCHDOG_INTERVAL_MS, orders that waited for their payment
+ * longer than LOSS_WINDOW_MS are re-driven, up to REDRIVE_LIMIT times, then flagged for a
+ * human. Runs on every instance; the database hands each overdue order to one of them.
+ */
+@Injectable()
+export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private running = false;
+  private stopped: Promise<void> | null = null;
+  private readonly stop = new AbortController();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly redrive: PaymentRedrive,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
+    @InjectMetric(Metrics.ordersWaiting) private readonly waiting: Gauge,
+    @InjectMetric(Metrics.ordersNeedingAttention) private readonly needingAttention: Gauge,
+  ) {
+    this.logger.setContext(PaymentWatchdog.name);
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.stopped = this.watch();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.stop.abort();
+    await this.stopped;
+  }
+
+  private async watch(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.redrive.sweep();
+        await this.measure();
+      } catch (error) {
+        this.logger.warn({ error: String(error) }, 'payment watchdog round failed');
+      }
+      await sleep(this.config.watchdog.intervalMs, undefined, { signal: this.stop.signal }).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  private async measure(): Promise<void> {
+    const [counts] = await this.dataSource.query<{ waiting: number; flagged: number }[]>(
+      `SELECT count(*)::int AS waiting, count(needs_attention_at)::int AS flagged
+         FROM orders WHERE status = 'PENDING_PAYMENT'`,
+    );
+    this.waiting.set(counts.waiting);
+    this.needingAttention.set(counts.flagged);
+  }
+}

@@ -1,0 +1,134 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { PinoLogger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { isUniqueViolation } from '../../database/unique-violation';
+import { DeliveryFailedError, UnitOfWork } from '../../messaging';
+import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
+import { StockService } from '../cart';
+import { paymentRequested } from '../payment/payment.contracts';
+import { RetryPaymentRequest } from './dto/retry-payment.request';
+import { OrderQueries } from './order-queries.service';
+import { transition } from './order-state';
+import { OrderTimeline } from './order-timeline';
+import { Order, OrderLine, PaymentRetry } from './order.entities';
+import {
+  IdempotencyKeyReusedError,
+  OrderNotFoundError,
+  PaymentNotRetryableError,
+} from './order.errors';
+import { paymentRequestOf } from './payment-request';
+import { watchFromNow } from './payment-watch';
+import { PlacedOrder } from './place-order.service';
+import { ReplyAddress } from './reply-address';
+import { requestHashOf } from './request-hash';
+
+/**
+ * A shopper's retry of a failed payment: a new attempt of the same order, in the mode in
+ * force. The order's units go back on hold (or the retry fails, nothing changed, if they sold
+ * out meanwhile), the order waits for payment again, and the request is published, all in one
+ * transaction. The Idempotency-Key makes a repeated retry return the same attempt.
+ */
+@Injectable()
+export class RetryPaymentService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly stock: StockService,
+    private readonly timeline: OrderTimeline,
+    private readonly queries: OrderQueries,
+    private readonly modes: CheckoutModeService,
+    private readonly replyAddress: ReplyAddress,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext(RetryPaymentService.name);
+  }
+
+  async retry(
+    userId: string,
+    orderId: string,
+    idempotencyKey: string,
+    request: RetryPaymentRequest,
+  ): Promise<PlacedOrder> {
+    const requestHash = requestHashOf(request);
+    const earlier = await this.dataSource.manager.findOneBy(PaymentRetry, {
+      orderId,
+      idempotencyKey,
+    });
+    if (earlier) return this.replay(userId, earlier, requestHash);
+
+    const mode = this.modes.mode();
+    try {
+      await this.unitOfWork.run(async ({ manager, publish }) => {
+        const order = await manager.findOne(Order, {
+          where: { id: orderId, userId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!order) throw new OrderNotFoundError(orderId);
+        const step = transition(order.status, 'paymentRetried');
+        if (step.kind !== 'moved') throw new PaymentNotRetryableError(orderId, order.status);
+        const attempt = order.paymentAttempt + 1;
+        await manager.insert(PaymentRetry, { orderId, idempotencyKey, attempt, requestHash });
+        await this.stock.reserveAgain(manager, orderId);
+        await manager.update(
+          Order,
+          { id: orderId },
+          {
+            status: step.to,
+            mode,
+            paymentAttempt: attempt,
+            paymentToken: request.paymentToken,
+            paymentId: null,
+            failureReason: null,
+            redrives: 0,
+            needsAttentionAt: null,
+            watchUntil: watchFromNow(this.config.watchdog.lossWindowMs),
+          },
+        );
+        await this.timeline.append(manager, orderId, step.to, { attempt, mode });
+        const lines = await manager.findBy(OrderLine, { orderId });
+        const retried = { ...order, paymentAttempt: attempt, paymentToken: request.paymentToken };
+        publish(paymentRequested, paymentRequestOf(retried, lines, this.replyAddress.for(mode)), {
+          delivery: mode === 'async' ? 'kafka' : 'in-process',
+        });
+        this.logger.info({ orderId, attempt, mode }, 'payment retried');
+      });
+    } catch (error) {
+      if (error instanceof DeliveryFailedError) {
+        this.logger.error(
+          { orderId, error: String(error.cause) },
+          'payment retried but it did not complete',
+        );
+      } else if (
+        error instanceof PaymentNotRetryableError ||
+        isUniqueViolation(error, 'payment_retries_pkey')
+      ) {
+        // Two retries under one key at once: the one that waited for the order's lock finds
+        // it already retried, and answers as a replay of the winner.
+        const winner = await this.dataSource.manager.findOneBy(PaymentRetry, {
+          orderId,
+          idempotencyKey,
+        });
+        if (winner) return this.replay(userId, winner, requestHash);
+        throw error;
+      } else {
+        throw error;
+      }
+    }
+    return { order: await this.queries.view(userId, orderId), replayed: false };
+  }
+
+  private async replay(
+    userId: string,
+    earlier: PaymentRetry,
+    requestHash: string,
+  ): Promise<PlacedOrder> {
+    if (earlier.requestHash !== requestHash) {
+      throw new IdempotencyKeyReusedError(earlier.idempotencyKey, earlier.orderId);
+    }
+    return { order: await this.queries.view(userId, earlier.orderId), replayed: true };
+  }
+}

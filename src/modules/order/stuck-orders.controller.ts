@@ -1,0 +1,70 @@
+import {
+  Controller,
+  DefaultValuePipe,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminUser, ApiAdminUser } from '../../ops/admin/admin-user.decorator';
+import { AdminGuard } from '../../ops/admin/admin.guard';
+import { OrderView } from './dto/order.view';
+import { StuckOrderView } from './dto/stuck-order.view';
+import { OrderQueries } from './order-queries.service';
+import { PaymentRedrive } from './payment-redrive.service';
+
+/** What admins see of orders whose payment result did not come back in time. */
+@ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('admin')
+export class StuckOrdersController {
+  constructor(
+    private readonly queries: OrderQueries,
+    private readonly redrive: PaymentRedrive,
+  ) {}
+
+  @Get('stuck-orders')
+  @ApiOperation({
+    summary: 'Orders with no payment result inside the loss window, flagged ones first.',
+    description:
+      'The watchdog re-drives each up to REDRIVE_LIMIT times; after that it is flagged ' +
+      '(needsAttentionAt) and waits for a human.',
+  })
+  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiOkResponse({ type: [StuckOrderView] })
+  stuck(
+    @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
+  ): Promise<StuckOrderView[]> {
+    return this.queries.stuck(Math.min(Math.max(limit, 1), 1000));
+  }
+
+  @Post('orders/:id/redrive')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: "Ask for an order's payment again now (safe: every step is idempotent).",
+  })
+  @ApiAdminUser()
+  @ApiResponse({ status: 202, type: OrderView, description: 'Payment asked for again.' })
+  @ApiResponse({ status: 404, description: 'No such order.' })
+  @ApiResponse({ status: 409, description: 'The order is not waiting for its payment.' })
+  async redriveOne(
+    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @AdminUser() by: string,
+  ): Promise<OrderView> {
+    await this.redrive.redriveOne(id, by);
+    return this.queries.viewAny(id);
+  }
+}
