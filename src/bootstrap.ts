@@ -13,6 +13,7 @@ import { DomainErrorFilter } from './http/domain-error.filter';
 import { traceIdOf } from './ops/logging';
 import { InProcessServer } from './messaging/in-process.server';
 import { KafkaTransport } from './messaging/kafka/kafka.transport';
+import { HttpDrain } from './http/http-drain';
 import { InstanceAddress } from './http/instance-address';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -52,6 +53,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
     response.setHeader('X-Trace-Id', traceId);
     runWithTrace(traceId, next);
   });
+  app.use(app.get(HttpDrain).middleware);
   if (!config.roles.api) app.use(workerOnly);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

@@ -96,7 +96,7 @@ describe('switching the checkout mode at runtime', () => {
     expect(wrong.status).toBe(401);
     const bad = await first.http().put('/admin/mode').set(admin).send({ mode: 'turbo' });
     expect(bad.status).toBe(400);
-    expect(bad.body.message).toEqual(['mode must be one of: sync, async']);
+    expect(bad.body.message).toEqual(['mode must be one of: sync, async, auto']);
   });
 });
 

@@ -37,7 +37,14 @@ const environmentSchema = z.object({
   PAYMENT_MAX_ATTEMPTS: integer(3, 1),
   PAYMENT_RETRY_BASE_MS: integer(50, 0),
   SSE_HEARTBEAT_MS: integer(15000, 100),
-  CHECKOUT_MODE: z.enum(['sync', 'async']).default('sync'),
+  CHECKOUT_MODE: z.enum(['sync', 'async', 'auto']).default('sync'),
+  AUTO_ASYNC_ABOVE_IN_FLIGHT: integer(20, 1),
+  AUTO_ASYNC_ABOVE_LATENCY_MS: integer(1000, 1),
+  AUTO_SYNC_BELOW_IN_FLIGHT: integer(5, 0),
+  AUTO_SYNC_BELOW_LATENCY_MS: integer(300, 0),
+  AUTO_HOLD_MS: integer(30_000, 0),
+  AUTO_SAMPLE_MS: integer(250, 10),
+  AUTO_LATENCY_WINDOW_MS: integer(5000, 100),
   APP_ROLES: z
     .string()
     .default('api,worker')
@@ -80,6 +87,15 @@ const environmentSchema = z.object({
 
 export type Environment = Record<string, string | undefined>;
 
+/** When auto mode leaves sync mode, and when it comes back. */
+export interface AutoThresholds {
+  asyncAboveInFlight: number;
+  asyncAboveLatencyMs: number;
+  syncBelowInFlight: number;
+  syncBelowLatencyMs: number;
+  holdMs: number;
+}
+
 /** The typed configuration, grouped by concern so each module reads only its part. */
 export interface AppConfig {
   http: { port: number; bodyLimit: string };
@@ -97,7 +113,8 @@ export interface AppConfig {
   };
   payment: { maxAttempts: number; retryBaseMs: number };
   sse: { heartbeatMs: number };
-  mode: { initial: 'sync' | 'async' };
+  mode: { initial: 'sync' | 'async' | 'auto' };
+  autoMode: AutoThresholds & { sampleMs: number; latencyWindowMs: number };
   settings: { pollMs: number };
   backpressure: { maxInFlight: number; consumerMaxInFlight: number };
   watchdog: { lossWindowMs: number; intervalMs: number; redriveLimit: number };
@@ -174,6 +191,15 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     payment: { maxAttempts: e.PAYMENT_MAX_ATTEMPTS, retryBaseMs: e.PAYMENT_RETRY_BASE_MS },
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
     mode: { initial: e.CHECKOUT_MODE },
+    autoMode: {
+      asyncAboveInFlight: e.AUTO_ASYNC_ABOVE_IN_FLIGHT,
+      asyncAboveLatencyMs: e.AUTO_ASYNC_ABOVE_LATENCY_MS,
+      syncBelowInFlight: e.AUTO_SYNC_BELOW_IN_FLIGHT,
+      syncBelowLatencyMs: e.AUTO_SYNC_BELOW_LATENCY_MS,
+      holdMs: e.AUTO_HOLD_MS,
+      sampleMs: e.AUTO_SAMPLE_MS,
+      latencyWindowMs: e.AUTO_LATENCY_WINDOW_MS,
+    },
     settings: { pollMs: e.SETTINGS_POLL_MS },
     backpressure: {
       maxInFlight: e.MAX_IN_FLIGHT,

@@ -39,6 +39,7 @@ const QUIET_AND_FAST: Environment = {
   // Tests that watch for lost messages set their own window; elsewhere, re-driving another
   // test's deliberately unfinished orders would only add noise.
   LOSS_WINDOW_MS: String(3_600_000),
+  SHUTDOWN_GRACE_MS: '2000',
 };
 
 /** A Kafka topic prefix no other app uses, unless apps are meant to share their topics. */
@@ -107,7 +108,7 @@ export async function stockOf(db: DataSource, sku: string): Promise<number> {
 }
 
 /** Switches the checkout mode through the admin API, as an admin would. */
-export async function switchMode(app: TestApp, mode: 'sync' | 'async'): Promise<void> {
+export async function switchMode(app: TestApp, mode: 'sync' | 'async' | 'auto'): Promise<void> {
   const answer = await app
     .http()
     .put('/admin/mode')

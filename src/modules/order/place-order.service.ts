@@ -7,6 +7,7 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { isUniqueViolation } from '../../database/unique-violation';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
+import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, StockService } from '../cart';
 import { paymentRequested } from '../payment/payment.contracts';
@@ -43,6 +44,7 @@ export class PlaceOrderService {
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
+    private readonly load: CheckoutLoadMeter,
     private readonly replyAddress: ReplyAddress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
@@ -61,8 +63,8 @@ export class PlaceOrderService {
 
     const orderId = randomUUID();
     const mode = this.modes.mode();
-    try {
-      await this.unitOfWork.run(async ({ manager, publish }) => {
+    const placing = () =>
+      this.unitOfWork.run(async ({ manager, publish }) => {
         const lines = await this.cart.checkoutLines(manager, userId);
         const order = {
           id: orderId,
@@ -104,6 +106,8 @@ export class PlaceOrderService {
           'order placed',
         );
       });
+    try {
+      await (mode === 'sync' ? this.load.duringSyncCheckout(placing) : placing());
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
         this.logger.error(

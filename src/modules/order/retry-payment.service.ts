@@ -6,6 +6,7 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { isUniqueViolation } from '../../database/unique-violation';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
+import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { StockService } from '../cart';
 import { paymentRequested } from '../payment/payment.contracts';
@@ -40,6 +41,7 @@ export class RetryPaymentService {
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
+    private readonly load: CheckoutLoadMeter,
     private readonly replyAddress: ReplyAddress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
@@ -61,8 +63,8 @@ export class RetryPaymentService {
     if (earlier) return this.replay(userId, earlier, requestHash);
 
     const mode = this.modes.mode();
-    try {
-      await this.unitOfWork.run(async ({ manager, publish }) => {
+    const retrying = () =>
+      this.unitOfWork.run(async ({ manager, publish }) => {
         const order = await manager.findOne(Order, {
           where: { id: orderId, userId },
           lock: { mode: 'pessimistic_write' },
@@ -96,6 +98,8 @@ export class RetryPaymentService {
         });
         this.logger.info({ orderId, attempt, mode }, 'payment retried');
       });
+    try {
+      await (mode === 'sync' ? this.load.duringSyncCheckout(retrying) : retrying());
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
         this.logger.error(

@@ -10,6 +10,7 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { UnitOfWork } from '../../messaging';
 import { Metrics } from '../../ops/metrics/metric-names';
+import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { FraudCheckService } from '../fraud-check';
 import {
   Authorization,
@@ -40,6 +41,7 @@ export class PaymentService {
     private readonly unitOfWork: UnitOfWork,
     private readonly fraudCheck: FraudCheckService,
     private readonly gateway: PaymentGateway,
+    private readonly load: CheckoutLoadMeter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.gatewaySeconds) private readonly gatewaySeconds: Histogram<'result'>,
@@ -132,6 +134,7 @@ export class PaymentService {
     let unanswered = false;
     for (let call = 1; call <= maxAttempts; call++) {
       const timing = this.gatewaySeconds.startTimer();
+      const startedAt = Date.now();
       try {
         const answer = await this.withTimeout(
           this.gateway.authorize({
@@ -142,9 +145,11 @@ export class PaymentService {
           }),
         );
         timing({ result: answer.status.toLowerCase() });
+        this.load.gatewayCallTook(Date.now() - startedAt);
         return this.decisionOf(answer, call, reviewReasons);
       } catch (error) {
         timing({ result: 'error' });
+        this.load.gatewayCallTook(Date.now() - startedAt);
         if (!(error instanceof TransientGatewayError)) throw error;
         lastError = error.message;
         unanswered ||= error instanceof GatewayTimeoutError;

@@ -14,6 +14,12 @@ import {
 export const GATEWAY_RANDOM = Symbol('GATEWAY_RANDOM');
 
 /** What the simulated gateway has seen, as its operator's dashboard would show it. */
+/** The simulator's traits, as its operator (or a test playing one) may change them live. */
+export type GatewayKnobs = Pick<
+  AppConfig['gateway'],
+  'latencyMs' | 'capacity' | 'transientFailureRate' | 'declineAboveCents'
+>;
+
 export interface GatewayLedger {
   inFlight: number;
   peakInFlight: number;
@@ -36,12 +42,20 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   private readonly settled = new Map<string, Promise<Authorization>>();
   private readonly charges = new Map<string, number>();
   private readonly voided = new Set<string>();
+  private knobs: GatewayKnobs;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     @Optional() @Inject(GATEWAY_RANDOM) private readonly random: () => number = Math.random,
   ) {
     super();
+    const { latencyMs, capacity, transientFailureRate, declineAboveCents } = config.gateway;
+    this.knobs = { latencyMs, capacity, transientFailureRate, declineAboveCents };
+  }
+
+  /** Changes how the gateway behaves from the next call on: a slowdown, an outage, a fix. */
+  tune(knobs: Partial<GatewayKnobs>): void {
+    this.knobs = { ...this.knobs, ...knobs };
   }
 
   authorize(request: AuthorizationRequest): Promise<Authorization> {
@@ -72,7 +86,7 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   }
 
   private async decide(request: AuthorizationRequest): Promise<Authorization> {
-    const { latencyMs, capacity, transientFailureRate, declineAboveCents } = this.config.gateway;
+    const { latencyMs, capacity, transientFailureRate, declineAboveCents } = this.knobs;
     this.calls += 1;
     this.inFlight += 1;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);

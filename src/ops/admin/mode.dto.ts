@@ -1,11 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CHECKOUT_MODES, CheckoutMode } from '../mode/checkout-mode.service';
+import {
+  CHECKOUT_MODES,
+  CheckoutMode,
+  MODE_SETTINGS,
+  ModeSetting,
+} from '../mode/checkout-mode.service';
 
 export class SetModeRequest {
-  @ApiProperty({ enum: CHECKOUT_MODES, example: 'async' })
-  @IsIn(CHECKOUT_MODES, { message: `mode must be one of: ${CHECKOUT_MODES.join(', ')}` })
-  mode!: CheckoutMode;
+  @ApiProperty({
+    enum: MODE_SETTINGS,
+    example: 'async',
+    description: 'auto: each instance goes async when its sync path nears its limit.',
+  })
+  @IsIn(MODE_SETTINGS, { message: `mode must be one of: ${MODE_SETTINGS.join(', ')}` })
+  mode!: ModeSetting;
 
   @ApiProperty({ required: false, example: 'flash sale starts at 10:00' })
   @IsOptional()
@@ -15,15 +24,21 @@ export class SetModeRequest {
 }
 
 export class ModeChangeView {
-  @ApiProperty({ enum: CHECKOUT_MODES, nullable: true, type: String }) from!: CheckoutMode | null;
-  @ApiProperty({ enum: CHECKOUT_MODES }) to!: CheckoutMode;
-  @ApiProperty({ example: 'ops-alice' }) changedBy!: string;
+  @ApiProperty({ enum: MODE_SETTINGS, nullable: true, type: String }) from!: ModeSetting | null;
+  @ApiProperty({ enum: MODE_SETTINGS }) to!: ModeSetting;
+  @ApiProperty({ example: 'ops-alice', description: 'An admin, or auto@<host> for auto mode.' })
+  changedBy!: string;
   @ApiProperty({ nullable: true, type: String }) reason!: string | null;
   @ApiProperty() changedAt!: Date;
 }
 
 export class ModeView {
-  @ApiProperty({ enum: CHECKOUT_MODES }) mode!: CheckoutMode;
+  @ApiProperty({ enum: MODE_SETTINGS }) mode!: ModeSetting;
+  @ApiProperty({
+    enum: CHECKOUT_MODES,
+    description: 'The mode the answering instance accepts orders in now (differs in auto).',
+  })
+  effective!: CheckoutMode;
   @ApiProperty({ example: 'ops-alice' }) setBy!: string;
   @ApiProperty() setAt!: Date;
   @ApiProperty({ description: 'Whether async mode can be chosen (Kafka configured).' })

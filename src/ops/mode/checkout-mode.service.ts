@@ -1,32 +1,49 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { PinoLogger } from 'nestjs-pino';
+import { hostname } from 'node:os';
 import { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DomainError } from '../../http/domain-error';
 import { Metrics } from '../metrics/metric-names';
 import { RuntimeSettings, SettingChange } from '../settings/runtime-settings';
+import { AutoState, decideAutoMode } from './auto-mode-policy';
+import { CheckoutLoadMeter } from './checkout-load';
 
+/** How an order is accepted: paid before the answer, or over Kafka after it. */
 export const CHECKOUT_MODES = ['sync', 'async'] as const;
 export type CheckoutMode = (typeof CHECKOUT_MODES)[number];
 
+/** What an admin sets: a mode, or auto (each instance picks by its load). */
+export const MODE_SETTINGS = ['sync', 'async', 'auto'] as const;
+export type ModeSetting = (typeof MODE_SETTINGS)[number];
+
 export interface ModeState {
-  mode: CheckoutMode;
+  mode: ModeSetting;
+  /** The mode this instance accepts new orders in now (auto mode's current choice). */
+  effective: CheckoutMode;
   setBy: string;
   setAt: Date;
 }
 
 export interface ModeChange extends Omit<SettingChange, 'from' | 'to'> {
-  from: CheckoutMode | null;
-  to: CheckoutMode;
+  from: ModeSetting | null;
+  to: ModeSetting;
 }
 
 export class AsyncModeUnavailableError extends DomainError {
-  constructor() {
+  constructor(mode: ModeSetting) {
     super(
       'conflict',
-      'Async mode needs Kafka, and this deployment has none configured (KAFKA_BROKERS); ' +
-        'the checkout stays in sync mode.',
+      `${mode === 'auto' ? 'Auto mode may go async, which' : 'Async mode'} needs Kafka, and ` +
+        'this deployment has none configured (KAFKA_BROKERS); the checkout stays in sync mode.',
     );
   }
 }
@@ -35,34 +52,61 @@ const SETTING = 'checkout_mode';
 
 /**
  * The checkout mode all instances route new orders in: a runtime setting an admin switches,
- * audited and followed by the whole fleet within a moment.
+ * audited and followed by the whole fleet within a moment. In auto mode each instance samples
+ * its own load every AUTO_SAMPLE_MS and switches itself (see decideAutoMode), auditing each
+ * switch like an admin's.
  */
 @Injectable()
-export class CheckoutModeService implements OnModuleInit {
-  private state: ModeState = { mode: 'sync', setBy: 'boot', setAt: new Date() };
+export class CheckoutModeService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private setting: Omit<ModeState, 'effective'> = {
+    mode: 'sync',
+    setBy: 'boot',
+    setAt: new Date(),
+  };
+  private auto: AutoState = { mode: 'sync', calmSince: null };
+  private sampler: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly settings: RuntimeSettings,
+    private readonly load: CheckoutLoadMeter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
     @InjectMetric(Metrics.mode) private readonly gauge: Gauge<'mode'>,
-  ) {}
+  ) {
+    this.logger.setContext(CheckoutModeService.name);
+  }
 
   async onModuleInit(): Promise<void> {
     const initial = this.config.kafka ? this.config.mode.initial : 'sync';
     await this.settings.follow(SETTING, initial, 'CHECKOUT_MODE', ({ value, setBy, setAt }) => {
-      const mode = value as CheckoutMode;
-      this.state = { mode, setBy, setAt };
-      for (const each of CHECKOUT_MODES) this.gauge.set({ mode: each }, each === mode ? 1 : 0);
+      const mode = value as ModeSetting;
+      // Auto mode starts from where the instance is, rather than flipping on the spot.
+      if (mode === 'auto' && this.setting.mode !== 'auto') {
+        this.auto = { mode: this.effective(), calmSince: null };
+      }
+      this.setting = { mode, setBy, setAt };
+      this.measure();
     });
+  }
+
+  onApplicationBootstrap(): void {
+    this.sampler = setInterval(() => void this.sample(), this.config.autoMode.sampleMs);
+    this.sampler.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    if (this.sampler) clearInterval(this.sampler);
   }
 
   /** The mode a new order is accepted in, on this instance, now. */
   mode(): CheckoutMode {
-    return this.state.mode;
+    return this.effective();
   }
 
   current(): ModeState {
-    return { ...this.state };
+    return { ...this.setting, effective: this.effective() };
   }
 
   async history(limit = 50): Promise<ModeChange[]> {
@@ -70,9 +114,35 @@ export class CheckoutModeService implements OnModuleInit {
   }
 
   /** Switches every instance to `mode`; a switch to the mode in force changes nothing. */
-  async set(mode: CheckoutMode, by: string, reason: string | null): Promise<ModeState> {
-    if (mode === 'async' && !this.config.kafka) throw new AsyncModeUnavailableError();
+  async set(mode: ModeSetting, by: string, reason: string | null): Promise<ModeState> {
+    if (mode !== 'sync' && !this.config.kafka) throw new AsyncModeUnavailableError(mode);
     await this.settings.set(SETTING, mode, by, reason);
     return this.current();
+  }
+
+  private effective(): CheckoutMode {
+    return this.setting.mode === 'auto' ? this.auto.mode : this.setting.mode;
+  }
+
+  private async sample(): Promise<void> {
+    if (this.setting.mode !== 'auto') return;
+    const from = this.auto.mode;
+    const decision = decideAutoMode(this.auto, this.load.now(), this.config.autoMode, Date.now());
+    this.auto = { mode: decision.mode, calmSince: decision.calmSince };
+    if (!decision.switched) return;
+    this.measure();
+    const by = `auto@${hostname()}`.slice(0, 64);
+    this.logger.warn({ from, to: decision.mode, reason: decision.reason }, 'auto mode switched');
+    await this.settings
+      .record(SETTING, from, decision.mode, by, decision.reason ?? '')
+      .catch((error: unknown) =>
+        this.logger.error({ error: String(error) }, 'could not audit an auto mode switch'),
+      );
+  }
+
+  private measure(): void {
+    const effective = this.effective();
+    for (const each of CHECKOUT_MODES) this.gauge.set({ mode: each }, each === effective ? 1 : 0);
+    this.gauge.set({ mode: 'auto' }, this.setting.mode === 'auto' ? 1 : 0);
   }
 }

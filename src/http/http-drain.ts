@@ -1,0 +1,65 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { NextFunction, Request, Response } from 'express';
+import { PinoLogger } from 'nestjs-pino';
+import { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+
+/**
+ * Graceful shutdown of the HTTP side: on SIGTERM the instance stops accepting connections,
+ * answers requests that still arrive on open keep-alive connections with 503 (so the client
+ * retries elsewhere), and waits up to SHUTDOWN_GRACE_MS for requests under way (a sync checkout
+ * waiting for its payment) to finish. SSE streams are not waited for: they are closed, and
+ * browsers reconnect to another instance, which reads the order from the database.
+ */
+@Injectable()
+export class HttpDrain implements BeforeApplicationShutdown {
+  private inFlight = 0;
+  private draining = false;
+  private idle: (() => void) | null = null;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext(HttpDrain.name);
+  }
+
+  /** Counts requests under way, and turns new ones away while draining. */
+  readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
+    if (this.draining) {
+      response.setHeader('Connection', 'close');
+      response.status(503).json({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'This instance is shutting down; retry, another instance will answer.',
+      });
+      return;
+    }
+    if (request.headers.accept === 'text/event-stream') return next();
+    this.inFlight += 1;
+    response.once('close', () => {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.idle?.();
+    });
+    next();
+  };
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server?.listening) return;
+    this.draining = true;
+    server.close();
+    server.closeIdleConnections();
+    const waiting = this.inFlight;
+    if (waiting > 0) {
+      this.logger.info({ inFlight: waiting }, 'draining: waiting for requests under way');
+      const allDone = new Promise<void>((resolve) => (this.idle = resolve));
+      await Promise.race([allDone, sleep(this.config.shutdown.graceMs)]);
+    }
+    this.logger.info({ finished: waiting - this.inFlight, cut: this.inFlight }, 'HTTP drained');
+  }
+}

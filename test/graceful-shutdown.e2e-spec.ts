@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import { AppProcess, freePort } from './support/app-process';
+import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
+import { Shopper } from './support/shopper';
+import {
+  ADMIN_TOKEN,
+  finalOrder,
+  newProduct,
+  newShopper,
+  newTopicPrefix,
+  startApp,
+  switchMode,
+  TestApp,
+} from './support/test-app';
+
+const secret = 'shared-internal-secret-for-tests';
+
+const processEnv = (extra: Record<string, string>) => ({
+  DATABASE_URL: process.env[E2E_DATABASE_ENV]!,
+  KAFKA_BROKERS: process.env[E2E_KAFKA_ENV]!,
+  KAFKA_PARTITIONS: '3',
+  INTERNAL_SECRET: secret,
+  ADMIN_TOKEN,
+  OUTBOX_POLL_MS: '100',
+  LOSS_WINDOW_MS: '3600000',
+  ...extra,
+});
+
+describe('SIGTERM to a worker under load', () => {
+  const prefix = newTopicPrefix();
+  let api: TestApp;
+  const workerEnv = processEnv({
+    APP_ROLES: 'worker',
+    KAFKA_TOPIC_PREFIX: prefix,
+    GATEWAY_LATENCY_MS: '600',
+    MAX_IN_FLIGHT: '4',
+    SHUTDOWN_GRACE_MS: '15000',
+  });
+
+  beforeAll(async () => {
+    // The limit is a fleet setting: the API instance's start sets it for the worker too.
+    api = await startApp({
+      MAX_IN_FLIGHT: '4',
+      APP_ROLES: 'api',
+      PUBLIC_URL: 'http://127.0.0.1:9',
+      INTERNAL_SECRET: secret,
+      KAFKA_TOPIC_PREFIX: prefix,
+    });
+    await switchMode(api, 'async');
+  });
+  afterAll(() => api.close());
+
+  it('finishes what it holds, commits, leaves; restarted, every order ends once', async () => {
+    const worker = AppProcess.start(workerEnv, await freePort());
+    await worker.ready();
+    const orders = await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        const shopper = new Shopper(api, newShopper());
+        const placed = await shopper.buy(await newProduct(api.db, { stock: 1 }));
+        expect(placed.status).toBe(202);
+        return { shopper, orderId: placed.body.id as string };
+      }),
+    );
+    const ids = orders.map((o) => o.orderId);
+    const paid = async () =>
+      (
+        await api.db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM payments WHERE order_id = ANY($1)`,
+          [ids],
+        )
+      )[0].n;
+    while ((await paid()) < 4) await sleep(50);
+
+    const stopping = Date.now();
+    expect(await worker.stop()).toBe(true);
+    expect(Date.now() - stopping).toBeLessThan(15_000);
+    const drained = worker.logLines().find((line) => line.msg === 'drained');
+    expect(drained).toMatchObject({ handedBack: 0 });
+    expect(drained!.finished).toBeGreaterThanOrEqual(1);
+    const settledBeforeRestart = await paid();
+    expect(settledBeforeRestart).toBeLessThan(ids.length);
+    // Every payment the worker recorded had its result published on the way out.
+    const [{ unpublished }] = await api.db.query<{ unpublished: number }[]>(
+      `SELECT count(*)::int AS unpublished FROM outbox
+        WHERE key = ANY($1) AND topic = 'payment.result' AND published_at IS NULL`,
+      [ids],
+    );
+    expect(unpublished).toBe(0);
+
+    const restarted = AppProcess.start(workerEnv, await freePort());
+    try {
+      await restarted.ready();
+      for (const { shopper, orderId } of orders) {
+        expect((await finalOrder(api, shopper.id, orderId, 60_000)).status).toBe('PAID');
+      }
+      // What the first worker settled was committed: nothing of it was handled again.
+      const again = restarted
+        .logLines()
+        .filter((line) => line.msg === 'payment already recorded; publishing its result again');
+      expect(again).toEqual([]);
+      const rows = await api.db.query<{ order_id: string; payments: number; paid: number }[]>(
+        `SELECT o.id AS order_id,
+                (SELECT count(*)::int FROM payments p WHERE p.order_id = o.id) AS payments,
+                (SELECT count(*)::int FROM order_timeline t
+                  WHERE t.order_id = o.id AND t.type = 'PAID') AS paid
+           FROM orders o WHERE o.id = ANY($1)`,
+        [ids],
+      );
+      expect(rows.every((row) => row.payments === 1 && row.paid === 1)).toBe(true);
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
+
+describe('SIGTERM to an API instance', () => {
+  it('stops accepting, and finishes the checkout under way before it exits', async () => {
+    const port = await freePort();
+    const app = AppProcess.start(
+      processEnv({
+        KAFKA_TOPIC_PREFIX: newTopicPrefix(),
+        GATEWAY_LATENCY_MS: '1500',
+        CHECKOUT_MODE: 'sync',
+      }),
+      port,
+    );
+    await app.ready();
+    const shopper = `drain-${randomUUID().slice(0, 8)}`;
+    const headers = { 'Content-Type': 'application/json', 'X-User-Id': shopper };
+    await fetch(`${app.url}/admin/mode`, {
+      method: 'PUT',
+      headers: { ...headers, Authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ mode: 'sync' }),
+    });
+    const sku = `DRAIN-${randomUUID().slice(0, 8).toUpperCase()}`;
+    const db = new Client({ connectionString: process.env[E2E_DATABASE_ENV] });
+    await db.connect();
+    await db.query(
+      `INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, 'Drain mug', 900, 'EUR', 1)`,
+      [sku],
+    );
+    await db.end();
+    await fetch(`${app.url}/cart/items`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ sku, quantity: 1 }),
+    });
+
+    const checkout = fetch(`${app.url}/orders`, {
+      method: 'POST',
+      headers: { ...headers, 'Idempotency-Key': randomUUID() },
+      body: JSON.stringify({ paymentToken: 'tok_visa' }),
+    });
+    await sleep(300);
+    const stopped = app.stop();
+    await sleep(200);
+    await expect(fetch(`${app.url}/health/live`)).rejects.toThrow();
+
+    const answer = await checkout;
+    expect(answer.status).toBe(201);
+    expect(((await answer.json()) as { status: string }).status).toBe('PAID');
+    expect(await stopped).toBe(true);
+    expect(app.logLines().find((line) => line.msg === 'HTTP drained')).toMatchObject({
+      finished: 1,
+      cut: 0,
+    });
+  });
+});
