@@ -67,6 +67,7 @@ export class CheckoutModeService
   };
   private auto: AutoState = { mode: 'sync', calmSince: null };
   private sampler: NodeJS.Timeout | null = null;
+  private sampling = false;
 
   constructor(
     private readonly settings: RuntimeSettings,
@@ -124,20 +125,30 @@ export class CheckoutModeService
     return this.setting.mode === 'auto' ? this.auto.mode : this.setting.mode;
   }
 
+  /** Audits an automatic switch before it takes effect, so the history never lags the mode. */
   private async sample(): Promise<void> {
-    if (this.setting.mode !== 'auto') return;
-    const from = this.auto.mode;
-    const decision = decideAutoMode(this.auto, this.load.now(), this.config.autoMode, Date.now());
-    this.auto = { mode: decision.mode, calmSince: decision.calmSince };
-    if (!decision.switched) return;
-    this.measure();
-    const by = `auto@${hostname()}`.slice(0, 64);
-    this.logger.warn({ from, to: decision.mode, reason: decision.reason }, 'auto mode switched');
-    await this.settings
-      .record(SETTING, from, decision.mode, by, decision.reason ?? '')
-      .catch((error: unknown) =>
-        this.logger.error({ error: String(error) }, 'could not audit an auto mode switch'),
-      );
+    if (this.setting.mode !== 'auto' || this.sampling) return;
+    this.sampling = true;
+    try {
+      const from = this.auto.mode;
+      const decision = decideAutoMode(this.auto, this.load.now(), this.config.autoMode, Date.now());
+      if (decision.switched) {
+        this.logger.warn(
+          { from, to: decision.mode, reason: decision.reason },
+          'auto mode switched',
+        );
+        await this.settings
+          .record(SETTING, from, decision.mode, `auto@${hostname()}`.slice(0, 64), decision.reason!)
+          .catch((error: unknown) =>
+            this.logger.error({ error: String(error) }, 'could not audit an auto mode switch'),
+          );
+      }
+      // An admin may have switched away from auto meanwhile: then auto's choice no longer counts.
+      this.auto = { mode: decision.mode, calmSince: decision.calmSince };
+      if (decision.switched) this.measure();
+    } finally {
+      this.sampling = false;
+    }
   }
 
   private measure(): void {
