@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedPaymentGateway } from '../src/modules/payment';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   ADMIN_TOKEN,
   finalOrder,
@@ -37,15 +37,15 @@ describe('auto mode: async when the sync path nears its limit, sync again once c
   const modeView = async (): Promise<ModeBody> =>
     (await app.http().get('/admin/mode').set(admin)).body as ModeBody;
 
-  async function effectiveBecomes(mode: string, timeoutMs: number): Promise<ModeBody> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const view = await modeView();
-      if (view.effective === mode) return view;
-      if (Date.now() > deadline) throw new Error(`still ${view.effective} after ${timeoutMs} ms`);
-      await sleep(50);
-    }
-  }
+  const effectiveBecomes = (mode: string, timeoutMs: number): Promise<ModeBody> =>
+    waitFor(
+      `effective mode ${mode}`,
+      async () => {
+        const view = await modeView();
+        return view.effective === mode ? view : undefined;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
 
   const buy = async () => {
     const shopper = new Shopper(app, newShopper());

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { produce } from './support/kafka-records';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   ADMIN_TOKEN,
   finalOrder,
@@ -43,15 +43,12 @@ describe('dead letters: listed for admins, replayed once the cause is fixed', ()
     return answer.body as DeadLetterBody[];
   };
 
-  async function deadLetterOf(key: string, timeoutMs = 20_000): Promise<DeadLetterBody> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = (await deadLetters()).find((d) => d.key === key);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no dead letter for ${key}`);
-      await sleep(100);
-    }
-  }
+  const deadLetterOf = (key: string): Promise<DeadLetterBody> =>
+    waitFor(
+      `a dead letter for ${key}`,
+      async () => (await deadLetters()).find((d) => d.key === key),
+      { timeoutMs: 20_000 },
+    );
 
   /** Async orders whose payment cannot be recorded: the fraud check cannot record its decisions. */
   async function ordersWhilePaymentsAreAway(count: number) {

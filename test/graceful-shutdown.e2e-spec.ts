@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   ADMIN_TOKEN,
   finalOrder,
@@ -71,7 +72,9 @@ describe('SIGTERM to a worker under load', () => {
           [ids],
         )
       )[0].n;
-    while ((await paid()) < 4) await sleep(50);
+    await waitFor('4 payments settled', async () => ((await paid()) >= 4 ? true : undefined), {
+      intervalMs: 50,
+    });
 
     const stopping = Date.now();
     expect(await worker.stop()).toBe(true);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loseRecords } from './support/kafka-records';
 import { metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   ADMIN_TOKEN,
   finalOrder,
@@ -45,28 +46,28 @@ async function placeAndLose(api: TestApp, prefix: string) {
   const placed = await shopper.buy(await newProduct(api.db, { stock: 1 }));
   expect(placed.status).toBe(202);
   const orderId = placed.body.id as string;
-  for (;;) {
-    const [row] = await api.db.query<{ published: boolean }[]>(
-      `SELECT published_at IS NOT NULL AS published FROM outbox
-        WHERE key = $1 AND topic = 'payment.order'`,
-      [orderId],
-    );
-    if (row?.published) break;
-    await sleep(50);
-  }
+  await waitFor(
+    `payment request of ${orderId} published`,
+    async () => {
+      const [row] = await api.db.query<{ published: boolean }[]>(
+        `SELECT published_at IS NOT NULL AS published FROM outbox
+          WHERE key = $1 AND topic = 'payment.order'`,
+        [orderId],
+      );
+      return row?.published ? true : undefined;
+    },
+    { intervalMs: 50 },
+  );
   expect(await loseRecords(`${prefix}payment.order`)).toBeGreaterThanOrEqual(1);
   return { shopper, orderId };
 }
 
-async function stuckOrder(api: TestApp, orderId: string, until: (o: StuckOrderBody) => boolean) {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
+function stuckOrder(api: TestApp, orderId: string, until: (o: StuckOrderBody) => boolean) {
+  return waitFor(`order ${orderId} stuck as expected`, async () => {
     const list = (await api.http().get('/admin/stuck-orders').set(admin)).body as StuckOrderBody[];
     const found = list.find((o) => o.id === orderId);
-    if (found && until(found)) return found;
-    if (Date.now() > deadline) throw new Error(`order ${orderId} not stuck as expected`);
-    await sleep(100);
-  }
+    return found && until(found) ? found : undefined;
+  });
 }
 
 describe('lost-message detection', () => {

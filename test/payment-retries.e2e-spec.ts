@@ -41,6 +41,12 @@ describe.each(['sync', 'async'] as const)('retrying a failed payment (%s mode)',
     expect(await stockOf(app.db, sku)).toBe(0);
     expect(app.gatewayLedger().charges.get(`${orderId}/2`)).toBe(1);
     expect(app.gatewayLedger().charges.has(orderId)).toBe(false);
+    // The shopper hears of each attempt's result, the retried one included.
+    const notices = await app.db.query<{ kind: string }[]>(
+      `SELECT DISTINCT kind FROM notifications WHERE order_id = $1 ORDER BY kind`,
+      [orderId],
+    );
+    expect(notices.map((n) => n.kind)).toEqual(['payment_result', 'payment_result/2']);
     const timeline = (await shopper.timeline(orderId)).body as { type: string }[];
     expect(timeline.map((entry) => entry.type)).toEqual([
       'PLACED',

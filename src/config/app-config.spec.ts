@@ -46,6 +46,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}).roles).toEqual({ api: true, worker: true });
   });
 
+  it('reads a role named twice as that one role', () => {
+    expect(() => loadConfig({ APP_ROLES: 'worker,worker' })).toThrow(
+      /INTERNAL_SECRET: required when APP_ROLES=worker/,
+    );
+    expect(() => loadConfig({ APP_ROLES: 'api,api', INTERNAL_SECRET: 'x'.repeat(16) })).toThrow(
+      /PUBLIC_URL: required when APP_ROLES=api/,
+    );
+  });
+
   it('refuses an unknown role', () => {
     expect(() => loadConfig({ APP_ROLES: 'api,cron' })).toThrow(/APP_ROLES/);
   });

@@ -158,14 +158,16 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     );
   }
   const e = parsed.data;
-  if (e.APP_ROLES.length === 1 && e.APP_ROLES[0] === 'api' && !e.PUBLIC_URL) {
+  const api = e.APP_ROLES.includes('api');
+  const worker = e.APP_ROLES.includes('worker');
+  if (!worker && !e.PUBLIC_URL) {
     throw new ConfigError([
       'PUBLIC_URL: required when APP_ROLES=api: workers on other hosts call this instance back there',
     ]);
   }
-  if (e.APP_ROLES.length === 1 && !e.INTERNAL_SECRET) {
+  if (!(api && worker) && !e.INTERNAL_SECRET) {
     throw new ConfigError([
-      `INTERNAL_SECRET: required when APP_ROLES=${e.APP_ROLES[0]}: api and worker instances ` +
+      `INTERNAL_SECRET: required when APP_ROLES=${api ? 'api' : 'worker'}: api and worker instances ` +
         'call each other back with it, so every instance needs the same value',
     ]);
   }
@@ -211,7 +213,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       redriveLimit: e.REDRIVE_LIMIT,
     },
     shutdown: { graceMs: e.SHUTDOWN_GRACE_MS },
-    roles: { api: e.APP_ROLES.includes('api'), worker: e.APP_ROLES.includes('worker') },
+    roles: { api, worker },
     admin: { token: e.ADMIN_TOKEN ?? null },
     callbacks: {
       publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') ?? null,

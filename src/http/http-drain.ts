@@ -39,7 +39,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
       });
       return;
     }
-    if (request.headers.accept === 'text/event-stream') return next();
+    if (isEventStream(request)) return next();
     this.inFlight += 1;
     response.once('close', () => {
       this.inFlight -= 1;
@@ -62,4 +62,12 @@ export class HttpDrain implements BeforeApplicationShutdown {
     }
     this.logger.info({ finished: waiting - this.inFlight, cut: this.inFlight }, 'HTTP drained');
   }
+}
+
+/** SSE streams never end on their own: they are not waited for. */
+function isEventStream(request: Request): boolean {
+  return (
+    (request.headers.accept ?? '').includes('text/event-stream') ||
+    /\/events\/?$/.test(request.path)
+  );
 }

@@ -6,9 +6,9 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Request } from 'express';
-import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { secretMatches } from './secret-matches';
 
 export const INTERNAL_SECRET_HEADER = 'x-internal-secret';
 
@@ -18,11 +18,8 @@ export class InternalSecretGuard implements CanActivate {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const given = Buffer.from(
-      context.switchToHttp().getRequest<Request>().header(INTERNAL_SECRET_HEADER) ?? '',
-    );
-    const expected = Buffer.from(this.config.callbacks.internalSecret);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const given = context.switchToHttp().getRequest<Request>().header(INTERNAL_SECRET_HEADER) ?? '';
+    if (!secretMatches(given, this.config.callbacks.internalSecret)) {
       throw new UnauthorizedException('Internal endpoint: the X-Internal-Secret does not match.');
     }
     return true;

@@ -1,5 +1,5 @@
 import { PipeTransform } from '@nestjs/common';
-import { Contract, Envelope, envelopeSchema } from './envelope';
+import { Contract, Envelope, envelopeSchema, issuesOf } from './envelope';
 import { InvalidMessageError } from './invalid-message.error';
 
 /**
@@ -12,10 +12,7 @@ export class ContractPipe<Body> implements PipeTransform<unknown, Envelope<Body>
   transform(value: unknown): Envelope<Body> {
     const envelope = envelopeSchema.safeParse(value);
     if (!envelope.success) {
-      throw new InvalidMessageError(
-        this.contract.topic,
-        envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-      );
+      throw new InvalidMessageError(this.contract.topic, issuesOf(envelope.error));
     }
     const { type, version, body } = envelope.data;
     if (type !== this.contract.topic || version !== this.contract.version) {
@@ -25,10 +22,7 @@ export class ContractPipe<Body> implements PipeTransform<unknown, Envelope<Body>
     }
     const parsed = this.contract.schema.safeParse(body);
     if (!parsed.success) {
-      throw new InvalidMessageError(
-        this.contract.topic,
-        parsed.error.issues.map((i) => `body.${i.path.join('.')}: ${i.message}`),
-      );
+      throw new InvalidMessageError(this.contract.topic, issuesOf(parsed.error, 'body.'));
     }
     return { ...envelope.data, type: this.contract.topic, body: parsed.data };
   }

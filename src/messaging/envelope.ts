@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { InvalidMessageError } from './invalid-message.error';
 import { currentTraceId } from './trace-context';
 import { Topic } from './topics';
 
@@ -53,4 +54,22 @@ export function seal<Body>(contract: Contract<Body>, body: Body, id?: string): E
     key: contract.keyOf(valid),
     body: valid,
   };
+}
+
+/** What a schema found wrong, one line per issue, under `prefix` (a path such as body.). */
+export function issuesOf(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => `${prefix}${issue.path.join('.')}: ${issue.message}`);
+}
+
+/** Reads a raw record as an envelope, or throws an InvalidMessageError saying why not. */
+export function parseEnvelope(raw: string, source: string): Envelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new InvalidMessageError(source, ['the record is not JSON']);
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidMessageError(source, issuesOf(parsed.error));
+  return parsed.data as Envelope;
 }

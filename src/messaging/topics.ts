@@ -2,7 +2,6 @@
 export const Topics = {
   paymentOrder: 'payment.order',
   paymentResult: 'payment.result',
-  paymentOrderDeadLetters: 'payment.order.dlq',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];

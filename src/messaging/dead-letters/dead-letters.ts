@@ -4,7 +4,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from '../../database/returning-rows';
 import { DomainError } from '../../http/domain-error';
-import { Envelope, envelopeSchema } from '../envelope';
+import { Envelope, parseEnvelope } from '../envelope';
 import { KafkaTopics } from '../kafka/kafka-topics';
 import { Outbox } from '../outbox/outbox';
 import { OutboxRelay } from '../outbox/outbox-relay';
@@ -90,13 +90,17 @@ export class DeadLetters {
   }
 
   /** Keeps a dead-lettered record; the same record twice is kept once. */
-  async keep(record: Omit<DeadLetter, 'id' | 'deadLetteredAt' | 'replayedAt' | 'replayedBy'>) {
+  async keep(
+    record: Omit<DeadLetter, 'id' | 'topic' | 'deadLetteredAt' | 'replayedAt' | 'replayedBy'> & {
+      kafkaTopic: string;
+    },
+  ): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO dead_letters (kafka_topic, partition, "offset", key, value, error, attempts)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT ON CONSTRAINT dead_letters_record DO NOTHING`,
       [
-        this.topics.nameOf(record.topic),
+        record.kafkaTopic,
         record.partition,
         record.offset,
         record.key,
@@ -210,8 +214,7 @@ export class DeadLetters {
 
 function envelopeOf(row: DeadLetterRow): Envelope | null {
   try {
-    const parsed = envelopeSchema.safeParse(JSON.parse(row.value));
-    return parsed.success ? (parsed.data as Envelope) : null;
+    return parseEnvelope(row.value, row.kafka_topic);
   } catch {
     return null;
   }

@@ -11,7 +11,6 @@ import { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Metrics } from '../../ops/metrics/metric-names';
-import { Topics } from '../topics';
 import { KafkaClients } from './kafka-clients';
 import { KafkaTopics } from './kafka-topics';
 
@@ -22,7 +21,7 @@ const EVERY_MS = 5000;
 export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private admin: Admin | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private measuring: Promise<void> = Promise.resolve();
+  private measuring: Promise<void> | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,9 +36,10 @@ export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShu
   onApplicationBootstrap(): void {
     if (!this.config.kafka || !this.config.roles.worker) return;
     this.timer = setInterval(() => {
-      this.measuring = this.measure().catch((error: unknown) =>
-        this.logger.debug({ error: String(error) }, 'lag unknown'),
-      );
+      // One measurement at a time: connecting can take longer than the interval.
+      this.measuring ??= this.measure()
+        .catch((error: unknown) => this.logger.debug({ error: String(error) }, 'lag unknown'))
+        .finally(() => (this.measuring = null));
     }, EVERY_MS);
     this.timer.unref();
   }
@@ -57,20 +57,16 @@ export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShu
       await admin.connect();
       this.admin = admin;
     }
-    for (const topic of [Topics.paymentOrder, Topics.paymentResult]) {
+    for (const topic of this.topics.consumed()) {
       const name = this.topics.nameOf(topic);
       const ends = await this.admin.fetchTopicOffsets(name);
       const [committed] = await this.admin.fetchOffsets({
         groupId: this.topics.consumerGroup(),
         topics: [name],
       });
-      for (const { partition, high } of ends) {
+      for (const { partition, high, low } of ends) {
         const at = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-        const lag =
-          Number(high) -
-          (at === '-1'
-            ? Number(ends.find((e) => e.partition === partition)?.low ?? 0)
-            : Number(at));
+        const lag = Number(high) - Number(at === '-1' ? low : at);
         this.lag.set({ topic, partition: String(partition) }, Math.max(0, lag));
       }
     }

@@ -16,6 +16,7 @@ import { KafkaTopics } from './kafka-topics';
 export class KafkaPublisher implements OnApplicationShutdown {
   private producer: Producer | null = null;
   private connecting: Promise<Producer> | null = null;
+  private closed = false;
 
   constructor(
     private readonly clients: KafkaClients,
@@ -29,16 +30,20 @@ export class KafkaPublisher implements OnApplicationShutdown {
     for (const envelope of envelopes) {
       byTopic.set(envelope.type, [...(byTopic.get(envelope.type) ?? []), envelope]);
     }
+    await this.sendWith(producer, () => this.send(producer, byTopic));
+    for (const [topic, batch] of byTopic) this.produced.inc({ topic }, batch.length);
+  }
+
+  private async sendWith(producer: Producer, send: () => Promise<unknown>): Promise<void> {
     try {
-      await this.send(producer, byTopic);
+      await send();
     } catch (error) {
       // A failed send may have been written anyway; an idempotent producer that retries it
       // with rolled-back sequence numbers is refused for good. Start over with a new one.
-      this.producer = null;
+      if (this.producer === producer) this.producer = null;
       await producer.disconnect().catch(() => undefined);
       throw error;
     }
-    for (const [topic, batch] of byTopic) this.produced.inc({ topic }, batch.length);
   }
 
   private async send(producer: Producer, byTopic: Map<string, Envelope[]>): Promise<void> {
@@ -62,7 +67,7 @@ export class KafkaPublisher implements OnApplicationShutdown {
     records: { key: string; value: string; headers: Record<string, string> }[],
   ): Promise<void> {
     const producer = await this.connected();
-    await producer.send({ topic, acks: -1, messages: records });
+    await this.sendWith(producer, () => producer.send({ topic, acks: -1, messages: records }));
   }
 
   isConnected(): boolean {
@@ -70,11 +75,13 @@ export class KafkaPublisher implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     await this.producer?.disconnect();
     this.producer = null;
   }
 
   private connected(): Promise<Producer> {
+    if (this.closed) return Promise.reject(new Error('Kafka producer closed: shutting down.'));
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
       const producer = this.clients.kafka().producer({

@@ -10,7 +10,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { Backpressure } from '../../ops/backpressure/backpressure.service';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { deliverToHandlers } from '../deliver-to-handlers';
-import { Envelope, envelopeSchema } from '../envelope';
+import { Envelope, parseEnvelope } from '../envelope';
 import { InvalidMessageError } from '../invalid-message.error';
 import { runWithTrace } from '../trace-context';
 import { DeadLetters } from '../dead-letters/dead-letters';
@@ -154,7 +154,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
     const pattern = this.topics.topicOf(topic);
     let envelope: Envelope;
     try {
-      envelope = parseEnvelope(message.value);
+      envelope = parseEnvelope(message.value?.toString() ?? '', 'kafka');
     } catch (error) {
       await this.deadLetter(topic, partition, message, error, 0, null);
       this.consumed.inc({ topic: pattern, result: 'dead_lettered' });
@@ -188,6 +188,9 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
       }
       if (attempts < maxAttempts) await sleep(200 * 2 ** attempts);
     }
+    // Past a drain's grace the database may already be closing under the record: hand it
+    // back to the partition's next owner rather than dead-letter a good message.
+    if (failure && this.draining) throw failure as Error;
     if (failure) await this.deadLetter(topic, partition, message, failure, attempts, envelope);
     const result = failure ? 'dead_lettered' : handled ? 'ok' : 'no_handler';
     this.consumed.inc({ topic: pattern, result });
@@ -202,6 +205,8 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
     envelope: Envelope | null,
   ): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
+    const key = message.key?.toString() ?? '';
+    const value = message.value?.toString() ?? '';
     await runWithTrace(envelope?.traceId ?? 'none', async () => {
       this.log.error(
         { orderId: envelope?.key, topic, attempts, error: reason },
@@ -209,8 +214,8 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
       );
       await this.publisher.publishRaw(deadLettersOf(topic), [
         {
-          key: message.key?.toString() ?? '',
-          value: message.value?.toString() ?? '',
+          key,
+          value,
           headers: {
             error: reason,
             attempts: String(attempts),
@@ -220,11 +225,11 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         },
       ]);
       await this.deadLetters.keep({
-        topic: this.topics.topicOf(topic),
+        kafkaTopic: topic,
         partition,
         offset: message.offset,
-        key: message.key?.toString() ?? '',
-        value: message.value?.toString() ?? '',
+        key,
+        value,
         error: reason,
         attempts,
       });
@@ -264,21 +269,4 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
       );
     });
   }
-}
-
-function parseEnvelope(value: Buffer | null): Envelope {
-  let json: unknown;
-  try {
-    json = JSON.parse(value?.toString() ?? '');
-  } catch {
-    throw new InvalidMessageError('kafka', ['the record is not JSON']);
-  }
-  const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new InvalidMessageError(
-      'kafka',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
-  }
-  return parsed.data as Envelope;
 }

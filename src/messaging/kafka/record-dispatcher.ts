@@ -194,14 +194,16 @@ export class RecordDispatcher {
 
   private queueCommit(topic: string, partition: number, offset: string): void {
     this.pendingCommits.set(`${topic}/${partition}`, { topic, partition, offset });
+    this.kickCommits();
+  }
+
+  private kickCommits(): void {
     this.committing ??= this.commitPending().finally(() => (this.committing = null));
   }
 
   private async flushCommits(): Promise<void> {
     while (this.committing || this.pendingCommits.size > 0) {
-      if (!this.committing && this.pendingCommits.size > 0) {
-        this.committing = this.commitPending().finally(() => (this.committing = null));
-      }
+      if (this.pendingCommits.size > 0) this.kickCommits();
       await this.committing;
     }
   }

@@ -17,7 +17,8 @@ export function paymentResultNotice(result: PaymentCompleted): Notice {
   return {
     orderId: result.orderId,
     userId: result.userId,
-    kind: 'payment_result',
+    // One notice per payment attempt: a retried payment's result is news, not a duplicate.
+    kind: result.attempt === 1 ? 'payment_result' : `payment_result/${result.attempt}`,
     subject: result.outcome === 'APPROVED' ? 'Order confirmed' : 'Order not completed',
     text,
     data: {

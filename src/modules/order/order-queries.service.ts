@@ -108,6 +108,15 @@ export class OrderQueries {
     }));
   }
 
+  /** Any order's status, for admins; null when there is no such order. */
+  async statusOf(orderId: string): Promise<Order['status'] | null> {
+    const order = await this.dataSource.manager.findOne(Order, {
+      where: { id: orderId },
+      select: { status: true },
+    });
+    return order?.status ?? null;
+  }
+
   async findByKey(userId: string, idempotencyKey: string): Promise<Order | null> {
     return this.dataSource.manager.findOneBy(Order, { userId, idempotencyKey });
   }

@@ -10,9 +10,9 @@ import { OrderController } from './order.controller';
 import { Order, OrderLine, PaymentRetry, TimelineEntry } from './order.entities';
 import { OrderHandlers } from './order.handlers';
 import { PaymentRedrive } from './payment-redrive.service';
+import { PaymentRequests } from './payment-request';
 import { PaymentWatchdog } from './payment-watchdog';
 import { PlaceOrderService } from './place-order.service';
-import { ReplyAddress } from './reply-address';
 import { RetryPaymentService } from './retry-payment.service';
 import { StuckOrdersController } from './stuck-orders.controller';
 
@@ -33,7 +33,7 @@ import { StuckOrdersController } from './stuck-orders.controller';
     OrderQueries,
     OrderTimeline,
     OrderStreams,
-    ReplyAddress,
+    PaymentRequests,
     PaymentRedrive,
     PaymentWatchdog,
   ],

@@ -7,20 +7,15 @@ import { APP_CONFIG } from '../../config/config.module';
 import { returningRows } from '../../database/returning-rows';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
 import { Metrics } from '../../ops/metrics/metric-names';
-import { paymentRequested } from '../payment/payment.contracts';
 import { Order, OrderLine } from './order.entities';
 import { OrderNotFoundError, OrderNotWaitingError } from './order.errors';
-import { paymentRequestOf } from './payment-request';
-import { ReplyAddress } from './reply-address';
+import { OrderQueries } from './order-queries.service';
+import { PayableOrder, PaymentRequests } from './payment-request';
+import { watchFromNow } from './payment-watch';
 
-interface WaitingOrderRow {
-  id: string;
-  user_id: string;
+/** What a re-drive needs of the order it claims. */
+interface ClaimedOrder extends PayableOrder {
   mode: Order['mode'];
-  amount_cents: number;
-  currency: string;
-  payment_token: string;
-  payment_attempt: number;
   redrives: number;
 }
 
@@ -32,18 +27,23 @@ export interface Overdue {
 
 const BATCH = 50;
 
+/** Waiting for payment past its deadline, not yet flagged for a human. */
+const OVERDUE = `status = 'PENDING_PAYMENT' AND needs_attention_at IS NULL AND watch_until < now()`;
+
 /**
  * Asks again for the payment of an order that waited too long for it: the message may have
  * been lost on its way. Safe because every step of a payment is idempotent (the payment
  * service finds a recorded payment, the gateway its idempotency key, consumers their inbox).
- * Each order is claimed with a new deadline in the same transaction that stages its request,
- * so two instances never re-drive the same order at once.
+ * Each order is claimed with a new deadline in its own transaction, which also stages its
+ * request, so two instances never re-drive the same order at once, and one order whose
+ * (in-process) payment fails does not hold back the others.
  */
 @Injectable()
 export class PaymentRedrive {
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly replyAddress: ReplyAddress,
+    private readonly paymentRequests: PaymentRequests,
+    private readonly queries: OrderQueries,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.ordersOverdue) private readonly overdue: Counter<'action'>,
@@ -54,19 +54,21 @@ export class PaymentRedrive {
   /** Re-drives the overdue orders within the limit and flags those past it. */
   async sweep(): Promise<Overdue> {
     const { redriveLimit } = this.config.watchdog;
-    const redriven = await this.redrive(
-      `status = 'PENDING_PAYMENT' AND needs_attention_at IS NULL
-       AND watch_until < now() AND redrives < $1`,
-      [redriveLimit],
-      'watchdog',
-    );
+    const redriven: string[] = [];
+    while (redriven.length < BATCH) {
+      const orderId = await this.redriveFirst(
+        `${OVERDUE} AND redrives < $1`,
+        [redriveLimit],
+        'watchdog',
+      );
+      if (!orderId) break;
+      redriven.push(orderId);
+    }
     const flagged = await this.unitOfWork.run(({ manager }) =>
       returningRows<{ id: string; redrives: number }>(
         manager,
         `UPDATE orders SET needs_attention_at = now()
-          WHERE id IN (SELECT id FROM orders
-                        WHERE status = 'PENDING_PAYMENT' AND needs_attention_at IS NULL
-                          AND watch_until < now() AND redrives >= $2
+          WHERE id IN (SELECT id FROM orders WHERE ${OVERDUE} AND redrives >= $2
                         LIMIT $1 FOR UPDATE SKIP LOCKED)
           RETURNING id, redrives`,
         [BATCH, redriveLimit],
@@ -84,62 +86,50 @@ export class PaymentRedrive {
 
   /** Re-drives one waiting order now, whatever its deadline; an admin's call. */
   async redriveOne(orderId: string, by: string): Promise<void> {
-    const redriven = await this.redrive(`id = $1 AND status = 'PENDING_PAYMENT'`, [orderId], by);
-    if (redriven.length > 0) return;
-    const status = await this.unitOfWork.run(async ({ manager }) =>
-      manager.findOne(Order, { where: { id: orderId }, select: { status: true } }),
-    );
+    if (await this.redriveFirst(`id = $1 AND status = 'PENDING_PAYMENT'`, [orderId], by)) return;
+    const status = await this.queries.statusOf(orderId);
     if (!status) throw new OrderNotFoundError(orderId);
-    throw new OrderNotWaitingError(orderId, status.status);
+    throw new OrderNotWaitingError(orderId, status);
   }
 
-  private async redrive(where: string, params: unknown[], by: string): Promise<string[]> {
-    const windowSeconds = this.config.watchdog.lossWindowMs / 1000;
-    const claimed: WaitingOrderRow[] = [];
+  /** Claims the first order matching `where` and asks for its payment; its id, or null. */
+  private async redriveFirst(where: string, params: unknown[], by: string): Promise<string | null> {
+    // Kept outside the unit of work: a failed in-process delivery throws after the commit.
+    const claim: { order: ClaimedOrder | null } = { order: null };
     try {
       await this.unitOfWork.run(async ({ manager, publish }) => {
-        const rows = await returningRows<WaitingOrderRow>(
+        const [order] = await returningRows<ClaimedOrder>(
           manager,
           `UPDATE orders
               SET redrives = redrives + 1, needs_attention_at = NULL,
-                  watch_until = now() + make_interval(secs => ${windowSeconds})
-            WHERE id IN (SELECT id FROM orders WHERE ${where}
-                          ORDER BY watch_until LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-            RETURNING id, user_id, mode, amount_cents, currency, payment_token,
-                      payment_attempt, redrives`,
+                  watch_until = ${watchFromNow(this.config.watchdog.lossWindowMs)()}
+            WHERE id = (SELECT id FROM orders WHERE ${where}
+                         ORDER BY watch_until LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, user_id AS "userId", mode, amount_cents AS "amountCents", currency,
+                      payment_token AS "paymentToken", payment_attempt AS "paymentAttempt",
+                      redrives`,
           params,
         );
-        for (const row of rows) {
-          const lines = await manager.findBy(OrderLine, { orderId: row.id });
-          const request = paymentRequestOf(orderOf(row), lines, this.replyAddress.for(row.mode));
-          publish(paymentRequested, request, {
-            delivery: row.mode === 'async' ? 'kafka' : 'in-process',
-          });
-          this.logger.warn(
-            { orderId: row.id, attempt: row.payment_attempt, redrive: row.redrives, by },
-            'no payment result in time: payment asked for again',
-          );
-        }
-        claimed.push(...rows);
+        if (!order) return;
+        claim.order = order;
+        const lines = await manager.findBy(OrderLine, { orderId: order.id });
+        this.paymentRequests.publish({ publish }, order, lines, order.mode);
+        this.logger.warn(
+          { orderId: order.id, attempt: order.paymentAttempt, redrive: order.redrives, by },
+          'no payment result in time: payment asked for again',
+        );
       });
     } catch (error) {
       // A sync order's payment runs in-process after the commit: the re-drive stands even if
       // that run fails, and its next deadline will catch it.
       if (!(error instanceof DeliveryFailedError)) throw error;
-      this.logger.error({ error: String(error.cause) }, 're-driven payment did not complete');
+      this.logger.error(
+        { orderId: claim.order?.id, error: String(error.cause) },
+        're-driven payment did not complete',
+      );
     }
-    if (claimed.length > 0) this.overdue.inc({ action: 'redriven' }, claimed.length);
-    return claimed.map((row) => row.id);
+    if (!claim.order) return null;
+    this.overdue.inc({ action: 'redriven' });
+    return claim.order.id;
   }
-}
-
-function orderOf(row: WaitingOrderRow) {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    amountCents: row.amount_cents,
-    currency: row.currency,
-    paymentToken: row.payment_token,
-    paymentAttempt: row.payment_attempt,
-  };
 }

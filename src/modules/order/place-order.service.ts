@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { isUniqueViolation } from '../../database/unique-violation';
@@ -10,16 +8,14 @@ import { DeliveryFailedError, UnitOfWork } from '../../messaging';
 import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, StockService } from '../cart';
-import { paymentRequested } from '../payment/payment.contracts';
 import { OrderView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { OrderQueries } from './order-queries.service';
 import { OrderTimeline } from './order-timeline';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
-import { paymentRequestOf } from './payment-request';
+import { PaymentRequests } from './payment-request';
 import { watchFromNow } from './payment-watch';
-import { ReplyAddress } from './reply-address';
 import { requestHashOf } from './request-hash';
 
 export interface PlacedOrder {
@@ -37,7 +33,6 @@ export interface PlacedOrder {
 @Injectable()
 export class PlaceOrderService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly cart: CartService,
     private readonly stock: StockService,
@@ -45,7 +40,7 @@ export class PlaceOrderService {
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
     private readonly load: CheckoutLoadMeter,
-    private readonly replyAddress: ReplyAddress,
+    private readonly paymentRequests: PaymentRequests,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -98,9 +93,7 @@ export class PlaceOrderService {
           currency: order.currency,
           mode,
         });
-        publish(paymentRequested, paymentRequestOf(order, lines, this.replyAddress.for(mode)), {
-          delivery: mode === 'async' ? 'kafka' : 'in-process',
-        });
+        this.paymentRequests.publish({ publish }, order, lines, mode);
         this.logger.info(
           { orderId, amountCents: order.amountCents, lines: lines.length, mode },
           'order placed',
@@ -135,13 +128,10 @@ export class PlaceOrderService {
       throw new IdempotencyKeyReusedError(order.idempotencyKey, order.id);
     }
     if (order.mode === 'sync' && order.status === 'PENDING_PAYMENT') {
-      const lines = await this.dataSource.manager.findBy(OrderLine, { orderId: order.id });
       try {
-        await this.unitOfWork.run(({ publish }) => {
-          publish(paymentRequested, paymentRequestOf(order, lines, null), {
-            delivery: 'in-process',
-          });
-          return Promise.resolve();
+        await this.unitOfWork.run(async ({ manager, publish }) => {
+          const lines = await manager.findBy(OrderLine, { orderId: order.id });
+          this.paymentRequests.publish({ publish }, order, lines, 'sync');
         });
       } catch (error) {
         if (!(error instanceof DeliveryFailedError)) throw error;

@@ -9,7 +9,6 @@ import { DeliveryFailedError, UnitOfWork } from '../../messaging';
 import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { StockService } from '../cart';
-import { paymentRequested } from '../payment/payment.contracts';
 import { RetryPaymentRequest } from './dto/retry-payment.request';
 import { OrderQueries } from './order-queries.service';
 import { transition } from './order-state';
@@ -20,10 +19,9 @@ import {
   OrderNotFoundError,
   PaymentNotRetryableError,
 } from './order.errors';
-import { paymentRequestOf } from './payment-request';
+import { PaymentRequests } from './payment-request';
 import { watchFromNow } from './payment-watch';
 import { PlacedOrder } from './place-order.service';
-import { ReplyAddress } from './reply-address';
 import { requestHashOf } from './request-hash';
 
 /**
@@ -42,7 +40,7 @@ export class RetryPaymentService {
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
     private readonly load: CheckoutLoadMeter,
-    private readonly replyAddress: ReplyAddress,
+    private readonly paymentRequests: PaymentRequests,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -93,9 +91,7 @@ export class RetryPaymentService {
         await this.timeline.append(manager, orderId, step.to, { attempt, mode });
         const lines = await manager.findBy(OrderLine, { orderId });
         const retried = { ...order, paymentAttempt: attempt, paymentToken: request.paymentToken };
-        publish(paymentRequested, paymentRequestOf(retried, lines, this.replyAddress.for(mode)), {
-          delivery: mode === 'async' ? 'kafka' : 'in-process',
-        });
+        this.paymentRequests.publish({ publish }, retried, lines, mode);
         this.logger.info({ orderId, attempt, mode }, 'payment retried');
       });
     try {

@@ -7,9 +7,9 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Request } from 'express';
-import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { secretMatches } from '../../http/secret-matches';
 
 /** Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()
@@ -23,9 +23,7 @@ export class AdminGuard implements CanActivate {
     }
     const given = context.switchToHttp().getRequest<Request>().header('authorization') ?? '';
     const token = given.startsWith('Bearer ') ? given.slice(7) : '';
-    const a = Buffer.from(token);
-    const b = Buffer.from(expected);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    if (!secretMatches(token, expected)) {
       throw new UnauthorizedException('Admin endpoints need Authorization: Bearer <ADMIN_TOKEN>.');
     }
     return true;

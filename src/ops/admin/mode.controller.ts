@@ -1,7 +1,5 @@
-import { Body, Controller, Get, Inject, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
 import { CheckoutModeService } from '../mode/checkout-mode.service';
 import { AdminUser, ApiAdminUser } from './admin-user.decorator';
 import { AdminGuard } from './admin.guard';
@@ -12,10 +10,7 @@ import { ModeView, SetModeRequest } from './mode.dto';
 @UseGuards(AdminGuard)
 @Controller('admin')
 export class ModeController {
-  constructor(
-    private readonly modes: CheckoutModeService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly modes: CheckoutModeService) {}
 
   @Get('mode')
   @ApiOperation({ summary: 'The checkout mode, who set it and when, and the switches so far.' })
@@ -41,7 +36,7 @@ export class ModeController {
   private async view(): Promise<ModeView> {
     return {
       ...this.modes.current(),
-      asyncAvailable: this.config.kafka !== null,
+      asyncAvailable: this.modes.asyncAvailable(),
       history: await this.modes.history(),
     };
   }

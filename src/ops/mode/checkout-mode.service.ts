@@ -80,7 +80,7 @@ export class CheckoutModeService
   }
 
   async onModuleInit(): Promise<void> {
-    const initial = this.config.kafka ? this.config.mode.initial : 'sync';
+    const initial = this.asyncAvailable() ? this.config.mode.initial : 'sync';
     await this.settings.follow(SETTING, initial, 'CHECKOUT_MODE', ({ value, setBy, setAt }) => {
       const mode = value as ModeSetting;
       // Auto mode starts from where the instance is, rather than flipping on the spot.
@@ -114,9 +114,14 @@ export class CheckoutModeService
     return (await this.settings.history(SETTING, limit)) as ModeChange[];
   }
 
+  /** Whether this deployment can go async at all (Kafka configured). */
+  asyncAvailable(): boolean {
+    return this.config.kafka !== null;
+  }
+
   /** Switches every instance to `mode`; a switch to the mode in force changes nothing. */
   async set(mode: ModeSetting, by: string, reason: string | null): Promise<ModeState> {
-    if (mode !== 'sync' && !this.config.kafka) throw new AsyncModeUnavailableError(mode);
+    if (mode !== 'sync' && !this.asyncAvailable()) throw new AsyncModeUnavailableError(mode);
     await this.settings.set(SETTING, mode, by, reason);
     return this.current();
   }

@@ -47,6 +47,7 @@ export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown 
   private connection: Client | null = null;
   private poll: NodeJS.Timeout | null = null;
   private closing = false;
+  private refreshing: Promise<void> = Promise.resolve();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -162,7 +163,17 @@ export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown 
     );
   }
 
-  private async refresh(): Promise<void> {
+  /**
+   * Reads run one after another (the poll, NOTIFY, set and follow all ask): an older read
+   * finishing after a newer one would put an old value back.
+   */
+  private refresh(): Promise<void> {
+    const next = this.refreshing.then(() => this.read());
+    this.refreshing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async read(): Promise<void> {
     const names = [...this.listeners.keys()];
     if (names.length === 0) return;
     const rows = await this.dataSource.query<SettingRow[]>(
