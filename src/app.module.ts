@@ -11,6 +11,7 @@ import { NotificationModule } from './modules/notification';
 import { OrderModule } from './modules/order';
 import { PaymentModule } from './modules/payment';
 import { AdminModule } from './ops/admin/admin.module';
+import { ConsoleModule } from './ops/console/console.module';
 import { HealthModule } from './ops/health/health.module';
 import { loggingParams } from './ops/logging';
 import { MetricsModule } from './ops/metrics/metrics.module';
@@ -37,6 +38,7 @@ export class AppModule {
         NotificationModule,
         HealthModule,
         AdminModule,
+        ConsoleModule,
       ],
     };
   }

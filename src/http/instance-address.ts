@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 
@@ -9,11 +10,18 @@ import { APP_CONFIG } from '../config/config.module';
 @Injectable()
 export class InstanceAddress {
   private listening: string | null = null;
+  private port: number | null = null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   listeningOn({ port }: { port: number }): void {
     this.listening = `http://127.0.0.1:${port}`;
+    this.port = port;
+  }
+
+  /** How the fleet's figures name this instance: its host and port; null before it listens. */
+  name(): string | null {
+    return this.port === null ? null : `${hostname()}:${this.port}`;
   }
 
   baseUrl(): string {

@@ -39,6 +39,8 @@ import { UnitOfWork } from './unit-of-work';
     MessageRetention,
     KafkaPublisher,
     DeadLetters,
+    Outbox,
+    ConsumerLag,
   ],
 })
 export class MessagingModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { Admin, Kafka, logLevel, LogEntry } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -36,10 +36,23 @@ export class KafkaClients {
     return this.client;
   }
 
-  private log({ level, log }: LogEntry): void {
+  /**
+   * An admin client that asks at most twice and tells its caller, which reports an unreachable
+   * broker itself: its failures are logged at debug, not as errors every second.
+   */
+  probeAdmin(): Admin {
+    return new Kafka({
+      ...this.clientOptions('probe'),
+      retry: { retries: 1, initialRetryTime: 100 },
+      requestTimeout: 5000,
+      logCreator: () => (entry: LogEntry) => this.log(entry, true),
+    }).admin();
+  }
+
+  private log({ level, log }: LogEntry, quiet = false): void {
     const { message, ...extra } = log;
-    if (level === logLevel.ERROR) this.logger.error(extra, message);
-    else if (level === logLevel.WARN) this.logger.warn(extra, message);
-    else if (level === logLevel.INFO) this.logger.debug(extra, message);
+    if (quiet || level >= logLevel.INFO) this.logger.debug(extra, message);
+    else if (level === logLevel.ERROR) this.logger.error(extra, message);
+    else this.logger.warn(extra, message);
   }
 }

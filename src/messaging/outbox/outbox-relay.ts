@@ -15,6 +15,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { returningRows } from '../../database/returning-rows';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { Envelope } from '../envelope';
+import { Outbox } from './outbox';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
 
 /** How long a relay may hold rows it is publishing before another relay may take them. */
@@ -36,6 +37,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly publisher: KafkaPublisher,
+    private readonly outbox: Outbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.outboxBacklog) private readonly backlog: Gauge,
@@ -126,10 +128,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async measureBacklog(): Promise<void> {
-    const [{ waiting }] = await this.dataSource.query<{ waiting: number }[]>(
-      `SELECT count(*)::int AS waiting FROM outbox WHERE published_at IS NULL`,
-    );
-    this.backlog.set(waiting);
+    this.backlog.set(await this.outbox.unpublished());
   }
 
   private async idle(ms: number): Promise<void> {

@@ -6,6 +6,7 @@ import { OrderView, TimelineEntryView } from './dto/order.view';
 import { StuckOrderView } from './dto/stuck-order.view';
 import { Order, OrderLine, TimelineEntry } from './order.entities';
 import { OrderNotFoundError } from './order.errors';
+import { STUCK_ORDER } from './payment-backlog';
 
 /** What a shopper may read of their orders; another shopper's order does not exist for them. */
 @Injectable()
@@ -90,7 +91,7 @@ export class OrderQueries {
               needs_attention_at, extract(epoch FROM now() - created_at)::float AS waiting_seconds
          FROM orders
         WHERE status = 'PENDING_PAYMENT'
-          AND (watch_until < now() OR redrives > 0 OR needs_attention_at IS NOT NULL)
+          AND ${STUCK_ORDER}
         ORDER BY needs_attention_at IS NULL, created_at
         LIMIT $1`,
       [limit],

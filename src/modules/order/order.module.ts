@@ -9,6 +9,7 @@ import { OrderUpdatesController } from './order-updates.controller';
 import { OrderController } from './order.controller';
 import { Order, OrderLine, PaymentRetry, TimelineEntry } from './order.entities';
 import { OrderHandlers } from './order.handlers';
+import { PaymentBacklog } from './payment-backlog';
 import { PaymentRedrive } from './payment-redrive.service';
 import { PaymentRequests } from './payment-request';
 import { PaymentWatchdog } from './payment-watchdog';
@@ -36,7 +37,8 @@ import { StuckOrdersController } from './stuck-orders.controller';
     PaymentRequests,
     PaymentRedrive,
     PaymentWatchdog,
+    PaymentBacklog,
   ],
-  exports: [OrderStreams],
+  exports: [OrderStreams, PaymentBacklog],
 })
 export class OrderModule {}

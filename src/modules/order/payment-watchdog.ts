@@ -4,15 +4,14 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Metrics } from '../../ops/metrics/metric-names';
+import { PaymentBacklog } from './payment-backlog';
 import { PaymentRedrive } from './payment-redrive.service';
 
 /**
@@ -27,7 +26,7 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
   private readonly stop = new AbortController();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly backlog: PaymentBacklog,
     private readonly redrive: PaymentRedrive,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
@@ -63,11 +62,8 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async measure(): Promise<void> {
-    const [counts] = await this.dataSource.query<{ waiting: number; flagged: number }[]>(
-      `SELECT count(*)::int AS waiting, count(needs_attention_at)::int AS flagged
-         FROM orders WHERE status = 'PENDING_PAYMENT'`,
-    );
+    const counts = await this.backlog.counts();
     this.waiting.set(counts.waiting);
-    this.needingAttention.set(counts.flagged);
+    this.needingAttention.set(counts.needingAttention);
   }
 }

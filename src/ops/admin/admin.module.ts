@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BackpressureController } from './backpressure.controller';
+import { FiguresModule } from '../figures/figures.module';
 import { DeadLettersController } from './dead-letters.controller';
+import { FiguresController } from './figures.controller';
 import { ModeController } from './mode.controller';
 
-/** The admin API of the fleet's knobs and dead letters (order admin lives with orders). */
-@Module({ controllers: [ModeController, BackpressureController, DeadLettersController] })
+/** The admin API: the fleet's knobs, figures and dead letters (order admin lives with orders). */
+@Module({
+  imports: [FiguresModule],
+  controllers: [ModeController, BackpressureController, DeadLettersController, FiguresController],
+})
 export class AdminModule {}

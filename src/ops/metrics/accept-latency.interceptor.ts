@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Response } from 'express';
-import { Histogram } from 'prom-client';
+import { Histogram, Summary } from 'prom-client';
 import { Observable } from 'rxjs';
 import { Metrics } from './metric-names';
 
@@ -13,6 +13,7 @@ import { Metrics } from './metric-names';
 export class AcceptLatencyInterceptor implements NestInterceptor {
   constructor(
     @InjectMetric(Metrics.acceptSeconds) private readonly seconds: Histogram<'mode' | 'status'>,
+    @InjectMetric(Metrics.acceptRecentSeconds) private readonly recent: Summary,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -20,7 +21,8 @@ export class AcceptLatencyInterceptor implements NestInterceptor {
     const stop = this.seconds.startTimer();
     response.once('finish', () => {
       const mode = (response.locals.checkoutMode as string | undefined) ?? 'none';
-      stop({ mode, status: String(response.statusCode) });
+      const seconds = stop({ mode, status: String(response.statusCode) });
+      if (response.statusCode === 201 || response.statusCode === 202) this.recent.observe(seconds);
     });
     return next.handle();
   }

@@ -3,6 +3,7 @@ import {
   makeCounterProvider,
   makeGaugeProvider,
   makeHistogramProvider,
+  makeSummaryProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
 import { AcceptLatencyInterceptor } from './accept-latency.interceptor';
@@ -14,6 +15,13 @@ const providers = [
     help: 'Time from POST /orders to its answer, by checkout mode and HTTP status.',
     labelNames: ['mode', 'status'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  }),
+  makeSummaryProvider({
+    name: Metrics.acceptRecentSeconds,
+    help: 'Time to answer an accepted order (201 or 202): quantiles over the last 10 seconds.',
+    percentiles: [0.5, 0.95, 0.99],
+    maxAgeSeconds: 10,
+    ageBuckets: 5,
   }),
   makeCounterProvider({
     name: Metrics.ordersSettled,

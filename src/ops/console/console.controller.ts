@@ -1,0 +1,40 @@
+import { Controller, Get, Header, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Response } from 'express';
+import { dirname, join } from 'node:path';
+
+const PAGE = join(__dirname, 'public');
+const UPLOT = dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+
+/** The files the page may load, and nothing else of the disk. */
+const ASSETS: Record<string, string> = {
+  'console.js': join(PAGE, 'console.js'),
+  'console.css': join(PAGE, 'console.css'),
+  'uPlot.iife.min.js': join(UPLOT, 'uPlot.iife.min.js'),
+  'uPlot.min.css': join(UPLOT, 'uPlot.min.css'),
+};
+
+/**
+ * The admin console: a page served at /admin that asks for the admin token and then reads
+ * and drives the admin API. The page holds no data of its own, so it needs no token itself.
+ */
+@ApiExcludeController()
+@Controller('admin')
+export class ConsoleController {
+  @Get()
+  @Header(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+      "frame-ancestors 'none'",
+  )
+  page(@Res() response: Response): void {
+    response.sendFile(join(PAGE, 'index.html'));
+  }
+
+  @Get('console/:file')
+  asset(@Param('file') file: string, @Res() response: Response): void {
+    const path = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
+    if (!path) throw new NotFoundException(`The console has no file ${file}.`);
+    response.sendFile(path, { maxAge: '1h' });
+  }
+}
