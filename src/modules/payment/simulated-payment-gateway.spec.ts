@@ -1,3 +1,4 @@
+import { Gauge, Registry } from 'prom-client';
 import { loadConfig } from '../../config/app-config';
 import { TransientGatewayError } from './payment-gateway';
 import { SimulatedPaymentGateway } from './simulated-payment-gateway';
@@ -70,5 +71,21 @@ describe('the simulated payment gateway', () => {
     await expect(gatewayWith({}).authorize(request('x', 'tok_unavailable'))).rejects.toThrow(
       'gateway unavailable',
     );
+  });
+
+  it('counts the charges it holds on its gauge, so a benchmark can compare them with PAID orders', async () => {
+    const charges = new Gauge({ name: 'charges', help: 'charges', registers: [new Registry()] });
+    const gateway = new SimulatedPaymentGateway(
+      loadConfig({ GATEWAY_LATENCY_MS: '1' }),
+      undefined,
+      charges,
+    );
+    await gateway.authorize(request('paid-1'));
+    await gateway.authorize(request('paid-1'));
+    await gateway.authorize(request('paid-2'));
+    await gateway.authorize(request('declined', 'tok_decline'));
+    expect((await charges.get()).values[0].value).toBe(2);
+    await gateway.void('paid-2');
+    expect((await charges.get()).values[0].value).toBe(1);
   });
 });

@@ -1,8 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { Metrics } from '../../ops/metrics/metric-names';
 import {
   Authorization,
   AuthorizationRequest,
@@ -13,13 +16,13 @@ import {
 /** Source of the simulator's chance of transient failure; tests provide their own. */
 export const GATEWAY_RANDOM = Symbol('GATEWAY_RANDOM');
 
-/** What the simulated gateway has seen, as its operator's dashboard would show it. */
 /** The simulator's traits, as its operator (or a test playing one) may change them live. */
 export type GatewayKnobs = Pick<
   AppConfig['gateway'],
   'latencyMs' | 'capacity' | 'transientFailureRate' | 'declineAboveCents'
 >;
 
+/** What the simulated gateway has seen, as its operator's dashboard would show it. */
 export interface GatewayLedger {
   inFlight: number;
   peakInFlight: number;
@@ -47,6 +50,9 @@ export class SimulatedPaymentGateway extends PaymentGateway {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Optional() @Inject(GATEWAY_RANDOM) private readonly random: () => number = Math.random,
+    @Optional()
+    @InjectMetric(Metrics.simulatorCharges)
+    private readonly chargesGauge?: Gauge,
   ) {
     super();
     const { latencyMs, capacity, transientFailureRate, declineAboveCents } = config.gateway;
@@ -72,6 +78,7 @@ export class SimulatedPaymentGateway extends PaymentGateway {
 
   void(idempotencyKey: string): Promise<void> {
     this.voided.add(idempotencyKey);
+    this.chargesGauge?.dec(this.charges.get(idempotencyKey) ?? 0);
     this.charges.delete(idempotencyKey);
     return Promise.resolve();
   }
@@ -108,6 +115,7 @@ export class SimulatedPaymentGateway extends PaymentGateway {
       }
       if (this.voided.has(request.idempotencyKey)) return { status: 'DECLINED', reason: 'voided' };
       this.charges.set(request.idempotencyKey, (this.charges.get(request.idempotencyKey) ?? 0) + 1);
+      this.chargesGauge?.inc();
       return { status: 'APPROVED', reference: `sim_${randomUUID()}` };
     } finally {
       this.inFlight -= 1;

@@ -4,6 +4,7 @@ export const Metrics = {
   acceptRecentSeconds: 'checkout_accept_recent_seconds',
   ordersSettled: 'checkout_orders_settled_total',
   gatewaySeconds: 'payment_gateway_seconds',
+  simulatorCharges: 'payment_gateway_simulator_charges',
   streamsOpen: 'checkout_order_streams_open',
   messagesProduced: 'kafka_messages_produced_total',
   messagesConsumed: 'kafka_messages_consumed_total',

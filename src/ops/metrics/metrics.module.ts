@@ -35,6 +35,12 @@ const providers = [
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   }),
   makeGaugeProvider({
+    name: Metrics.simulatorCharges,
+    help:
+      'Charges the simulated gateway in this process holds (approved, not voided); summed ' +
+      'over the workers it should equal the PAID orders, more is a double charge.',
+  }),
+  makeGaugeProvider({
     name: Metrics.streamsOpen,
     help: 'SSE order streams open on this instance.',
   }),
