@@ -47,6 +47,18 @@ describe('async mode over Kafka', () => {
       )
     ).map((row) => row.envelope);
 
+  it('answers 202 with the order as written, as reading it back shows it', async () => {
+    const shopper = new Shopper(app, newShopper());
+    const placed = await shopper.buy(await newProduct(app.db, { stock: 5 }));
+    expect(placed.status).toBe(202);
+    expect(placed.body).toMatchObject({ status: 'PENDING_PAYMENT', mode: 'async', payment: null });
+    const read = await finalOrder(app, shopper.id, placed.body.id as string);
+    // What payment changes since (status, payment, updatedAt) aside, the answer was the order.
+    const unchanged = ['id', 'mode', 'amountCents', 'currency', 'lines', 'createdAt', 'links'];
+    for (const field of unchanged) expect(placed.body[field]).toEqual(read[field]);
+    expect(placed.body.createdAt).toEqual(expect.any(String));
+  });
+
   it('has the effects of a message once when it is delivered again and again', async () => {
     const { shopper, orderId } = await paidAsyncOrder();
     const [request] = await outboxOf(orderId, 'payment.order');

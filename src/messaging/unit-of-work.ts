@@ -24,6 +24,12 @@ export interface PublishOptions {
 export interface TransactionContext {
   readonly manager: EntityManager;
   publish<Body>(contract: Contract<Body>, body: Body, options?: PublishOptions): void;
+  /**
+   * Runs `step` after the rest of the work and the outbox, just before the commit: for the
+   * statement that locks a row every transaction wants (a flash sale's product), so the lock
+   * is held for one statement and the commit, not for the whole transaction.
+   */
+  lastly(step: () => Promise<void>): void;
 }
 
 /**
@@ -41,9 +47,11 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
     const outgoing: Outgoing[] = [];
+    const lastSteps: (() => Promise<void>)[] = [];
     const result = await this.dataSource.transaction(async (manager) => {
       const done = await work({
         manager,
+        lastly: (step) => lastSteps.push(step),
         publish: (contract, body, options = {}) => {
           const delivery = options.delivery ?? currentDelivery();
           if (!delivery) {
@@ -57,6 +65,7 @@ export class UnitOfWork {
         this.bus.assertKafka();
         await this.outbox.stage(manager, viaKafka);
       }
+      for (const step of lastSteps) await step();
       return done;
     });
     try {

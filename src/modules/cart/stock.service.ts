@@ -20,8 +20,10 @@ const bySku = (a: { sku: string }, b: { sku: string }): number =>
 @Injectable()
 export class StockService {
   /**
-   * Takes the ordered units off the shelf, or fails naming the first SKU that is short.
-   * A single conditional UPDATE per SKU keeps stock from going negative under concurrency.
+   * Takes the ordered units off the shelf and holds them for the order, or fails naming the
+   * first SKU that is short. One conditional statement per SKU keeps stock from going negative
+   * under concurrency; callers take stock last in their transaction, as a flash sale's orders
+   * all wait on the one product row from here to the commit.
    */
   async reserve(
     manager: EntityManager,
@@ -29,12 +31,17 @@ export class StockService {
     userId: string,
     lines: Pick<CheckoutLine, 'sku' | 'quantity'>[],
   ): Promise<void> {
-    const sorted = [...lines].sort(bySku);
-    for (const { sku, quantity } of sorted) await this.takeOffShelf(manager, sku, quantity);
-    await manager.insert(
-      StockReservation,
-      sorted.map(({ sku, quantity }) => ({ orderId, userId, sku, quantity, status: 'RESERVED' })),
-    );
+    for (const { sku, quantity } of [...lines].sort(bySku)) {
+      const held = await manager.query<{ sku: string }[]>(
+        `WITH taken AS (UPDATE products SET stock = stock - $3, updated_at = now()
+                         WHERE sku = $2 AND stock >= $3 RETURNING sku),
+              held AS (INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
+                       SELECT $1, sku, $4, $3, 'RESERVED' FROM taken RETURNING sku)
+         SELECT sku FROM held`,
+        [orderId, sku, quantity, userId],
+      );
+      if (held.length === 0) await this.failShort(manager, sku, quantity);
+    }
   }
 
   /**
@@ -80,11 +87,13 @@ export class StockService {
         WHERE sku = $1 AND stock >= $2 RETURNING stock`,
       [sku, quantity],
     );
-    if (rows.length === 0) {
-      const product = await manager.findOneBy(Product, { sku });
-      if (!product) throw new UnknownProductError(sku);
-      throw new InsufficientStockError(sku, product.stock, quantity);
-    }
+    if (rows.length === 0) await this.failShort(manager, sku, quantity);
+  }
+
+  private async failShort(manager: EntityManager, sku: string, quantity: number): Promise<never> {
+    const product = await manager.findOneBy(Product, { sku });
+    if (!product) throw new UnknownProductError(sku);
+    throw new InsufficientStockError(sku, product.stock, quantity);
   }
 
   private holdOf(manager: EntityManager, orderId: string): Promise<StockReservation[]> {

@@ -6,6 +6,7 @@ import { OrderView, TimelineEntryView } from './dto/order.view';
 import { StuckOrderView } from './dto/stuck-order.view';
 import { Order, OrderLine, TimelineEntry } from './order.entities';
 import { OrderNotFoundError } from './order.errors';
+import { orderViewOf } from './order-view';
 import { STUCK_ORDER } from './payment-backlog';
 
 /** What a shopper may read of their orders; another shopper's order does not exist for them. */
@@ -28,36 +29,11 @@ export class OrderQueries {
   }
 
   private async viewOf(order: Order): Promise<OrderView> {
-    const orderId = order.id;
     const lines = await this.dataSource.manager.find(OrderLine, {
-      where: { orderId },
+      where: { orderId: order.id },
       order: { sku: 'ASC' },
     });
-    const base = `/orders/${order.id}`;
-    return {
-      id: order.id,
-      status: order.status,
-      mode: order.mode,
-      amountCents: order.amountCents,
-      currency: order.currency,
-      lines: lines.map(({ sku, name, unitPriceCents, quantity }) => ({
-        sku,
-        name,
-        unitPriceCents,
-        quantity,
-      })),
-      failureReason: order.failureReason,
-      paymentAttempt: order.paymentAttempt,
-      payment: await this.payments.latestFor(order.id),
-      createdAt: order.createdAt,
-      updatedAt: order.updatedAt,
-      links: {
-        self: base,
-        timeline: `${base}/timeline`,
-        events: `${base}/events`,
-        paymentRetries: `${base}/payment-retries`,
-      },
-    };
+    return orderViewOf(order, lines, await this.payments.latestFor(order.id));
   }
 
   async timeline(userId: string, orderId: string): Promise<TimelineEntryView[]> {

@@ -1,22 +1,37 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { isUniqueViolation } from '../../database/unique-violation';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
 import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
-import { CartService, StockService } from '../cart';
+import { CartService, CheckoutLine, StockService } from '../cart';
 import { OrderView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { OrderQueries } from './order-queries.service';
+import { orderViewOf } from './order-view';
 import { OrderTimeline } from './order-timeline';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
 import { PaymentRequests } from './payment-request';
 import { watchFromNow } from './payment-watch';
 import { requestHashOf } from './request-hash';
+
+type NewOrder = Pick<
+  Order,
+  | 'id'
+  | 'userId'
+  | 'status'
+  | 'mode'
+  | 'amountCents'
+  | 'currency'
+  | 'paymentToken'
+  | 'idempotencyKey'
+  | 'requestHash'
+  | 'paymentAttempt'
+>;
 
 export interface PlacedOrder {
   order: OrderView;
@@ -53,13 +68,10 @@ export class PlaceOrderService {
     request: PlaceOrderRequest,
   ): Promise<PlacedOrder> {
     const requestHash = requestHashOf(request);
-    const earlier = await this.queries.findByKey(userId, idempotencyKey);
-    if (earlier) return this.replay(earlier, requestHash);
-
     const orderId = randomUUID();
     const mode = this.modes.mode();
     const placing = () =>
-      this.unitOfWork.run(async ({ manager, publish }) => {
+      this.unitOfWork.run(async ({ manager, publish, lastly }) => {
         const lines = await this.cart.checkoutLines(manager, userId);
         const order = {
           id: orderId,
@@ -73,49 +85,80 @@ export class PlaceOrderService {
           requestHash,
           paymentAttempt: 1,
         };
-        await manager.insert(Order, {
-          ...order,
-          watchUntil: watchFromNow(this.config.watchdog.lossWindowMs),
-        });
-        await manager.insert(
-          OrderLine,
-          lines.map(({ sku, name, unitPriceCents, quantity }) => ({
-            orderId,
-            sku,
-            name,
-            unitPriceCents,
-            quantity,
-          })),
-        );
-        await this.stock.reserve(manager, orderId, userId, lines);
+        const written = await this.insertOrder(manager, order, lines);
         await this.timeline.append(manager, orderId, 'PLACED', {
           amountCents: order.amountCents,
           currency: order.currency,
           mode,
         });
         this.paymentRequests.publish({ publish }, order, lines, mode);
-        this.logger.info(
-          { orderId, amountCents: order.amountCents, lines: lines.length, mode },
-          'order placed',
-        );
+        // In a flash sale every order takes the same product row, locked until the commit.
+        lastly(() => this.stock.reserve(manager, orderId, userId, lines));
+        return orderViewOf({ ...order, ...written, failureReason: null }, lines, null);
       });
+    let placed: OrderView | null = null;
     try {
-      await (mode === 'sync' ? this.load.duringSyncCheckout(placing) : placing());
+      placed = await (mode === 'sync' ? this.load.duringSyncCheckout(placing) : placing());
+      this.logOrderPlaced(placed);
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
         this.logger.error(
           { orderId, error: String(error.cause) },
           'order placed but its payment did not complete',
         );
-      } else if (isUniqueViolation(error, 'orders_user_idempotency_key')) {
-        const winner = await this.queries.findByKey(userId, idempotencyKey);
-        if (!winner) throw error;
-        return this.replay(winner, requestHash);
       } else {
-        throw error;
+        // A repeated key fails here (its unique constraint, or the cart its first order
+        // emptied), and only then is the key looked up: the first request, all but every
+        // request at peak, is spared the read.
+        const earlier = await this.queries.findByKey(userId, idempotencyKey).catch(() => null);
+        if (!earlier) throw error;
+        return this.replay(earlier, requestHash);
       }
     }
+    // An async order is answered as written, sparing the database a read per order at peak;
+    // a sync order is read again, as its payment has run since.
+    if (mode === 'async' && placed) return { order: placed, replayed: false };
     return { order: await this.queries.view(userId, orderId), replayed: false };
+  }
+
+  private logOrderPlaced({ id, amountCents, lines, mode }: OrderView): void {
+    this.logger.info({ orderId: id, amountCents, lines: lines.length, mode }, 'order placed');
+  }
+
+  /** The order and its lines in one statement: at peak every round trip to the database counts. */
+  private async insertOrder(
+    manager: EntityManager,
+    order: NewOrder,
+    lines: CheckoutLine[],
+  ): Promise<Pick<Order, 'createdAt' | 'updatedAt'>> {
+    const [written] = await manager.query<{ created_at: Date; updated_at: Date }[]>(
+      `WITH placed AS (
+         INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
+                             idempotency_key, request_hash, payment_attempt, watch_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${watchFromNow(this.config.watchdog.lossWindowMs)()})
+         RETURNING created_at, updated_at),
+       lines AS (
+         INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
+         SELECT $1, * FROM unnest($11::varchar[], $12::text[], $13::int[], $14::int[]))
+       SELECT created_at, updated_at FROM placed`,
+      [
+        order.id,
+        order.userId,
+        order.status,
+        order.mode,
+        order.amountCents,
+        order.currency,
+        order.paymentToken,
+        order.idempotencyKey,
+        order.requestHash,
+        order.paymentAttempt,
+        lines.map((line) => line.sku),
+        lines.map((line) => line.name),
+        lines.map((line) => line.unitPriceCents),
+        lines.map((line) => line.quantity),
+      ],
+    );
+    return { createdAt: written.created_at, updatedAt: written.updated_at };
   }
 
   /**
