@@ -33,6 +33,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running = false;
   private stopped: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
+  private stopIdling: (() => void) | null = null;
+  /** A commit staged messages while the relay was busy: its next idle must not wait. */
+  private woken = false;
+  private backlogMeasuredAt = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -55,7 +59,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake();
+    this.stopIdling?.();
     await this.stopped;
     await this.flush();
   }
@@ -75,16 +79,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Called after a commit that staged messages: publish now rather than at the next poll. */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
   private async relay(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      this.woken = false;
       try {
         const published = await this.publishBatch();
         failures = 0;
-        await this.measureBacklog();
+        // At peak a cycle runs every few milliseconds; the gauge needs no more than a second.
+        if (published === 0 || Date.now() - this.backlogMeasuredAt >= 1000) {
+          await this.measureBacklog();
+        }
         if (published === this.config.outbox.batchSize) continue;
       } catch (error) {
         failures += 1;
@@ -94,9 +103,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         );
         await this.measureBacklog().catch(() => undefined);
       }
-      await this.idle(
-        failures === 0 ? this.config.outbox.pollMs : Math.min(5000, 250 * 2 ** failures),
-      );
+      if (!this.running) break;
+      // Backing off from a failure, a commit does not cut the wait short: Kafka is still down.
+      await (failures === 0
+        ? this.idle(this.config.outbox.pollMs, true)
+        : this.idle(Math.min(5000, 250 * 2 ** failures), false));
     }
   }
 
@@ -128,13 +139,17 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async measureBacklog(): Promise<void> {
+    this.backlogMeasuredAt = Date.now();
     this.backlog.set(await this.outbox.unpublished());
   }
 
-  private async idle(ms: number): Promise<void> {
+  private async idle(ms: number, wakeable: boolean): Promise<void> {
+    if (wakeable && this.woken) return;
     const controller = new AbortController();
-    this.wakeUp = () => controller.abort();
+    this.stopIdling = () => controller.abort();
+    this.wakeUp = wakeable ? this.stopIdling : null;
     await sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined);
     this.wakeUp = null;
+    this.stopIdling = null;
   }
 }
