@@ -185,7 +185,12 @@ describe('the async configuration', () => {
       brokers: ['a:9092', 'b:9092'],
       partitions: 12,
       topicPrefix: '',
+      maxBytesPerPartition: 16_384,
     });
+    expect(
+      loadConfig({ KAFKA_BROKERS: 'a:9092', KAFKA_MAX_BYTES_PER_PARTITION: '1048576' }).kafka
+        ?.maxBytesPerPartition,
+    ).toBe(1_048_576);
     expect(loadConfig({}).kafka).toBeNull();
   });
 });

@@ -67,6 +67,7 @@ const environmentSchema = z.object({
   KAFKA_REPLICATION_FACTOR: integer(1, 1),
   KAFKA_MIN_INSYNC_REPLICAS: integer(1, 1),
   KAFKA_PARTITIONS_CONCURRENTLY: integer(4, 1),
+  KAFKA_MAX_BYTES_PER_PARTITION: integer(16_384, 1024),
   KAFKA_HANDLER_ATTEMPTS: integer(3, 1),
   // Kafka's brokers refuse less than group.min.session.timeout.ms (6 s by default).
   KAFKA_SESSION_TIMEOUT_MS: integer(30_000, 6000),
@@ -134,6 +135,7 @@ export interface KafkaConfig {
   replicationFactor: number;
   minInsyncReplicas: number;
   partitionsConcurrently: number;
+  maxBytesPerPartition: number;
   handlerAttempts: number;
   sessionTimeoutMs: number;
 }
@@ -230,6 +232,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
           replicationFactor: e.KAFKA_REPLICATION_FACTOR,
           minInsyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS,
           partitionsConcurrently: e.KAFKA_PARTITIONS_CONCURRENTLY,
+          maxBytesPerPartition: e.KAFKA_MAX_BYTES_PER_PARTITION,
           handlerAttempts: e.KAFKA_HANDLER_ATTEMPTS,
           sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
         }

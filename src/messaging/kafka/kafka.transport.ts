@@ -73,6 +73,9 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         groupId: topics.consumerGroup(),
         sessionTimeout: config.kafka?.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: Math.min(3_000, (config.kafka?.sessionTimeoutMs ?? 30_000) / 3),
+        // A paused partition is fetched again from its first record not taken, and the whole
+        // fetch decoded: with a backlog, kafkajs' 1 MB default decodes ~1500 records to take one.
+        maxBytesPerPartition: config.kafka?.maxBytesPerPartition ?? 16_384,
       },
       producer: { createPartitioner: Partitioners.DefaultPartitioner },
       postfixId: '',
