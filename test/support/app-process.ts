@@ -24,11 +24,11 @@ export class AppProcess {
     );
   }
 
-  static start(env: Record<string, string>, port = 0): AppProcess {
+  static start(env: Record<string, string>, port = 0, nodeArgs: string[] = []): AppProcess {
     if (!existsSync(BUILT_SERVER)) {
       throw new Error(`${BUILT_SERVER} is missing: run "npm run build" first (npm test does).`);
     }
-    const child = spawn(process.execPath, [BUILT_SERVER], {
+    const child = spawn(process.execPath, [...nodeArgs, BUILT_SERVER], {
       env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -47,6 +47,10 @@ export class AppProcess {
       await sleep(200);
     }
     throw new Error(`Not ready within ${timeoutMs} ms:\n${this.output.join('\n')}`);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
   }
 
   async exitCode(): Promise<number | null> {

@@ -1,0 +1,156 @@
+/**
+ * The flash-sale benchmark: `npm run bench:flash-sale`. Runs on loopback only and stops by
+ * itself (DEADLINE_MS). It starts its own Kafka broker on port 9192 and uses PostgreSQL at
+ * BENCH_PG (default postgres://postgres@127.0.0.1:5432), in databases named peak_bench_*.
+ * Do not run it beside `npm test`: both load the same two cores.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { KafkaBroker } from '../test/support/kafka-broker';
+import { measureKafka, measurePostgres } from './limits';
+import { aimOf, FlashSaleReport, markdownOf } from './report';
+import { runningApps, runSale, SaleBench, SaleResult, Scenario } from './sale';
+
+const DEADLINE_MS = 15 * 60_000;
+const BROKER_PORT = 9192;
+const ROOT = join(__dirname, '..');
+const BROKER_DIR = join(ROOT, '.kafka', 'bench');
+const OUT_DIR = join(ROOT, 'docs', 'benchmarks');
+/** The PostgreSQL server, without a database; options after `?` (e.g. host=/run/postgresql). */
+const [SERVER, SERVER_OPTIONS] = (process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432')
+  .replace(/\/$/, '')
+  .split('?');
+const databaseUrl = (database: string) =>
+  `${SERVER}/${database}${SERVER_OPTIONS ? `?${SERVER_OPTIONS}` : ''}`;
+
+const gateway = { latencyMs: 100, capacity: 3 };
+const gatewayPerSecond = (gateway.capacity * 1000) / gateway.latencyMs;
+const SALE_SECONDS = 5;
+/** Nine shoppers in ten get a unit: the sale sells out just before the last ones arrive. */
+const sale = (name: string, mode: Scenario['mode'], split: boolean, multiple: number) => {
+  const perSecond = gatewayPerSecond * multiple;
+  const shoppers = perSecond * SALE_SECONDS;
+  return { name, mode, split, perSecond, shoppers, stock: Math.floor(shoppers * 0.9) };
+};
+const ALL_SCENARIOS: Scenario[] = [
+  sale('sync ½×', 'sync', false, 0.5),
+  sale('sync 1×', 'sync', false, 1),
+  sale('sync 10×', 'sync', false, 10),
+  sale('async 5×', 'async', false, 5),
+  sale('async 10×', 'async', false, 10),
+  sale('async 10× split', 'async', true, 10),
+];
+
+/** BENCH_SALES=name,name runs only those sales (for profiling one); the report says so. */
+const SCENARIOS = process.env.BENCH_SALES
+  ? ALL_SCENARIOS.filter((s) => process.env.BENCH_SALES!.split(',').includes(s.name))
+  : ALL_SCENARIOS;
+
+const log = (line: string) =>
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+async function main(): Promise<void> {
+  const broker = new KafkaBroker(BROKER_PORT, BROKER_DIR);
+  const bench: SaleBench = {
+    brokers: broker.brokers,
+    databaseUrl,
+    gateway,
+    gatewayPerSecond,
+    finalWithinSeconds: 180,
+    timeoutMs: 10_000,
+    log,
+  };
+  log(`starting a Kafka broker on ${broker.brokers}`);
+  await broker.start();
+  try {
+    log('measuring the machine: PostgreSQL (pgbench) and Kafka (producer, acks=all)');
+    const limits = await measureLimits(bench);
+    const sales: SaleResult[] = [];
+    for (const scenario of SCENARIOS) sales.push(await runSale(bench, scenario));
+    const report: FlashSaleReport = {
+      ranAt: new Date().toISOString(),
+      command: 'npm run bench:flash-sale',
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.versions.node,
+        postgres: await postgresVersion(),
+      },
+      gateway: { ...gateway, ordersPerSecond: gatewayPerSecond },
+      limits,
+      sales,
+    };
+    const markdown = markdownOf(report);
+    await mkdir(OUT_DIR, { recursive: true });
+    await writeFile(join(OUT_DIR, 'flash-sale.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(join(OUT_DIR, 'flash-sale.md'), markdown);
+    console.log(`\n${markdown}`);
+    log(`written to ${join('docs', 'benchmarks', 'flash-sale.{json,md}')}`);
+    const broken = sales.filter((s) => Object.values(s.invariants).some((count) => count !== 0));
+    if (broken.length > 0) {
+      log(`INVARIANTS BROKEN in ${broken.map((s) => s.scenario).join(', ')}`);
+      process.exitCode = 1;
+    }
+    if (aimOf(report).some((line) => line.includes('not met'))) log('some aims are not met');
+  } finally {
+    log('stopping the Kafka broker');
+    await broker.stop();
+  }
+}
+
+async function measureLimits(bench: SaleBench) {
+  const database = 'peak_bench_limits';
+  const admin = new Client({ connectionString: bench.databaseUrl('postgres') });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  execFileSync(process.execPath, [join(ROOT, 'dist', 'database', 'migrate.js')], {
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: bench.databaseUrl(database) },
+    stdio: 'ignore',
+  });
+  const postgresClients = 10; // DATABASE_POOL_SIZE's default: what one app process may hold
+  const postgresAcceptsPerSecond = await measurePostgres(
+    bench.databaseUrl(database),
+    postgresClients,
+    5,
+  );
+  const kafkaMessagesPerSecond = await measureKafka(bench.brokers, 5);
+  return { postgresAcceptsPerSecond, postgresClients, kafkaMessagesPerSecond };
+}
+
+async function postgresVersion(): Promise<string> {
+  const db = new Client({ connectionString: databaseUrl('postgres') });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ server_version: string }>('SHOW server_version');
+    return rows[0].server_version.split(' ')[0];
+  } finally {
+    await db.end();
+  }
+}
+
+/** Past the deadline nothing is worth waiting for: kill what was started and leave. */
+function stopAtDeadline(): void {
+  setTimeout(() => {
+    log(`deadline of ${DEADLINE_MS / 60_000} minutes passed: stopping`);
+    for (const app of runningApps) process.kill(app.pid, 'SIGKILL');
+    try {
+      process.kill(Number(readFileSync(join(BROKER_DIR, 'broker.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      // no broker running
+    }
+    process.exit(2);
+  }, DEADLINE_MS).unref();
+}
+
+stopAtDeadline();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,133 @@
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+
+const run = promisify(execFile);
+
+export interface MachineLimits {
+  /** Accept transactions per second PostgreSQL commits against one hot product row. */
+  postgresAcceptsPerSecond: number;
+  postgresClients: number;
+  /** Messages per second one idempotent producer gets acknowledged by all replicas. */
+  kafkaMessagesPerSecond: { batchesOf100: number; oneAtATime: number };
+}
+
+/**
+ * The accept transaction as the app runs it for a flash-sale order (cart read, order, line,
+ * stock taken off the one hot product row, reservation, timeline entry, outbox message),
+ * between the idempotency-key lookup before it and the order read after it.
+ */
+const ACCEPT_TRANSACTION = String.raw`
+\set u random(1, 200000)
+SELECT id FROM orders WHERE user_id = 'limit-' || :u::text AND idempotency_key = 'none';
+BEGIN;
+SELECT i.sku, p.name, p.price_cents, p.currency, i.quantity
+  FROM cart_items i JOIN products p ON p.sku = i.sku WHERE i.user_id = 'limit-' || :u::text ORDER BY i.sku;
+INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
+                    idempotency_key, request_hash, payment_attempt, watch_until)
+  VALUES (gen_random_uuid(), 'limit-' || :u::text, 'PENDING_PAYMENT', 'async', 4999, 'EUR',
+          'tok_visa', gen_random_uuid()::text, repeat('a', 64), 1, now() + interval '5 minutes')
+  RETURNING id AS order_id \gset
+INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
+  VALUES (:order_id::uuid, 'LIMIT-HOT', 'Hot product', 4999, 1);
+UPDATE products SET stock = stock - 1, updated_at = now()
+  WHERE sku = 'LIMIT-HOT' AND stock >= 1 RETURNING stock;
+INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
+  VALUES (:order_id::uuid, 'LIMIT-HOT', 'limit-' || :u::text, 1, 'RESERVED');
+INSERT INTO order_timeline (order_id, type, detail)
+  VALUES (:order_id::uuid, 'PLACED', '{"amountCents":4999,"currency":"EUR","mode":"async"}'::jsonb);
+INSERT INTO outbox (message_id, topic, key, envelope)
+  VALUES (gen_random_uuid(), 'payment.order', :order_id::text, ('{"body":"' || repeat('x', 560) || '"}')::jsonb);
+COMMIT;
+SELECT o.*, l.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id = :order_id::uuid;
+`;
+
+/**
+ * PostgreSQL's rate for the accept transaction, with as many clients as the app's pool, in a
+ * database already migrated (`databaseUrl`); it leaves its rows behind.
+ */
+export async function measurePostgres(
+  databaseUrl: string,
+  clients: number,
+  seconds: number,
+): Promise<number> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `INSERT INTO products (sku, name, price_cents, currency, stock)
+       VALUES ('LIMIT-HOT', 'Hot product', 4999, 'EUR', 1000000000)`,
+    );
+    await db.query(
+      `INSERT INTO cart_items (user_id, sku, quantity)
+       SELECT 'limit-' || n, 'LIMIT-HOT', 1 FROM generate_series(1, 200000) AS n`,
+    );
+  } finally {
+    await db.end();
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'peak-bench-'));
+  try {
+    const script = join(dir, 'accept.sql');
+    await writeFile(script, ACCEPT_TRANSACTION);
+    const args = ['-n', '-M', 'extended', '-c', String(clients), '-j', '2'];
+    const { stdout } = await run(
+      'pgbench',
+      [...args, '-T', String(seconds), '-f', script, databaseUrl],
+      { timeout: (seconds + 30) * 1000 },
+    );
+    const tps = /tps = ([\d.]+)/.exec(stdout);
+    if (!tps) throw new Error(`pgbench printed no rate:\n${stdout}`);
+    return Number(tps[1]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Kafka's producer rate with the outbox relay's settings (idempotent, acks=all, one request in
+ * flight, keyed by order), in batches of 100 as the relay sends under load and one at a time.
+ */
+export async function measureKafka(
+  brokers: string,
+  seconds: number,
+): Promise<MachineLimits['kafkaMessagesPerSecond']> {
+  const kafka = new Kafka({
+    clientId: 'peak-bench',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const topic = `bench-limit-${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  try {
+    const value = JSON.stringify({ body: 'x'.repeat(560) });
+    const rate = async (batch: number): Promise<number> => {
+      let sent = 0;
+      const started = performance.now();
+      const until = started + seconds * 1000;
+      while (performance.now() < until) {
+        const messages = Array.from({ length: batch }, () => ({ key: randomUUID(), value }));
+        await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+        sent += batch;
+      }
+      return sent / ((performance.now() - started) / 1000);
+    };
+    return { batchesOf100: await rate(100), oneAtATime: await rate(1) };
+  } finally {
+    await producer.disconnect();
+  }
+}

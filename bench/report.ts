@@ -1,0 +1,113 @@
+import { MachineLimits } from './limits';
+import { SaleResult } from './sale';
+
+export interface FlashSaleReport {
+  ranAt: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string };
+  gateway: { latencyMs: number; capacity: number; ordersPerSecond: number };
+  limits: MachineLimits;
+  sales: SaleResult[];
+}
+
+const ms = (value: number | null) => (value === null ? '—' : value.toFixed(1));
+const rate = (value: number) => value.toFixed(1);
+const percent = (part: number, whole: number) =>
+  whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : '—';
+
+/** One row per figure, one column per sale: reads well both in a terminal and on GitHub. */
+export function markdownOf(report: FlashSaleReport): string {
+  const { sales, limits, gateway, machine } = report;
+  const row = (label: string, cell: (sale: SaleResult) => string) =>
+    `| ${label} | ${sales.map(cell).join(' | ')} |`;
+  const memory = (sale: SaleResult) =>
+    Object.entries(sale.peakMemoryMb)
+      .map(([process, mb]) => `${process} ${mb} MiB`)
+      .join(', ');
+  const final = (sale: SaleResult) =>
+    sale.allFinalSeconds === null
+      ? 'not within the wait'
+      : `${sale.allFinalSeconds.toFixed(1)} s (gateway-bound ${sale.gatewayBoundSeconds.toFixed(1)} s)`;
+  return [
+    `# Flash-sale benchmark`,
+    ``,
+    `Ran ${report.ranAt} with \`${report.command}\` on ${machine.cpus} × ${machine.cpuModel}, ` +
+      `${machine.memoryGiB} GiB, Node ${machine.node}, PostgreSQL ${machine.postgres}; ` +
+      `the app, PostgreSQL, the Kafka broker and the load generator share the machine.`,
+    ``,
+    `Payment gateway (simulated): ${gateway.latencyMs} ms per authorization, ${gateway.capacity} at ` +
+      `once, so ${rate(gateway.ordersPerSecond)} orders/s. Each shopper has one unit in the cart ` +
+      `and arrives once, on an open-loop schedule; latency counts from the arrival time.`,
+    ``,
+    `| | ${sales.map((sale) => sale.scenario).join(' | ')} |`,
+    `|---|${sales.map(() => '---').join('|')}|`,
+    row('mode, processes', (s) => `${s.mode}, ${s.processes}`),
+    row(
+      'offered orders/s (× gateway)',
+      (s) => `${rate(s.offeredPerSecond)} (${rate(s.offeredPerSecond / gateway.ordersPerSecond)}×)`,
+    ),
+    row('accepted orders/s', (s) => rate(s.acceptedPerSecond)),
+    row('accepted / sold out / errors', (s) => `${s.accepted} / ${s.soldOut} / ${s.errors}`),
+    row(
+      'accept latency p50 / p95 / p99 ms',
+      (s) => `${ms(s.latencyMs.p50)} / ${ms(s.latencyMs.p95)} / ${ms(s.latencyMs.p99)}`,
+    ),
+    row('paid / payment failed', (s) => `${s.paid} / ${s.paymentFailed}`),
+    row('every order final after', final),
+    row('oversold units', (s) => String(s.invariants.oversoldUnits)),
+    row('units unaccounted', (s) => String(s.invariants.unitsUnaccounted)),
+    row('lost orders', (s) => String(s.invariants.lostOrders)),
+    row('double charges', (s) => String(s.invariants.doubleCharges)),
+    row('peak memory (RSS)', memory),
+    row('accepted / PostgreSQL limit', (s) =>
+      percent(s.acceptedPerSecond, limits.postgresAcceptsPerSecond),
+    ),
+    row('accepted / Kafka limit', (s) =>
+      percent(s.acceptedPerSecond, limits.kafkaMessagesPerSecond.batchesOf100),
+    ),
+    ``,
+    `Machine limits, measured in the same run:`,
+    ``,
+    `- PostgreSQL: ${rate(limits.postgresAcceptsPerSecond)} accept transactions/s ` +
+      `(pgbench, ${limits.postgresClients} clients, the app's transaction on one hot product row).`,
+    `- Kafka producer, acks=all, idempotent: ${rate(limits.kafkaMessagesPerSecond.batchesOf100)} ` +
+      `messages/s in batches of 100, ${rate(limits.kafkaMessagesPerSecond.oneAtATime)} one at a time.`,
+    ``,
+    `Against the aim:`,
+    ``,
+    ...aimOf(report).map((line) => `- ${line}`),
+    ``,
+  ].join('\n');
+}
+
+/** The issue's aim, sale by sale: met or not, with the figure that says so. */
+export function aimOf({ sales, gateway }: FlashSaleReport): string[] {
+  const heldBySync = sales
+    .filter((sale) => sale.mode === 'sync' && sale.errors === 0 && sale.paymentFailed === 0)
+    .sort((a, b) => b.acceptedPerSecond - a.acceptedPerSecond)[0];
+  return sales
+    .filter((sale) => sale.mode === 'async')
+    .flatMap((sale) => {
+      const p99 = sale.latencyMs.p99 ?? Infinity;
+      const multiple = sale.offeredPerSecond / gateway.ordersPerSecond;
+      const final = sale.allFinalSeconds;
+      const lines = [
+        `${sale.scenario}: p99 ${ms(sale.latencyMs.p99)} ms at ${rate(multiple)}× the gateway's ` +
+          `capacity — ${p99 < 50 ? 'met' : 'not met'} (aim: under 50 ms).`,
+        `${sale.scenario}: every order final ${final === null ? 'never, within the wait' : `after ${final.toFixed(1)} s`}, ` +
+          `the gateway needing ${sale.gatewayBoundSeconds.toFixed(1)} s at full capacity — ` +
+          `${final !== null && final <= sale.gatewayBoundSeconds * 1.25 ? 'met' : 'not met'} ` +
+          `(aim: within 25 % of it).`,
+      ];
+      if (heldBySync) {
+        const ratio = sale.acceptedPerSecond / heldBySync.acceptedPerSecond;
+        lines.push(
+          `${sale.scenario}: accepts ${rate(ratio)}× the ${rate(heldBySync.acceptedPerSecond)} ` +
+            `orders/s sync held without errors or failed payments (${heldBySync.scenario}, p99 ` +
+            `${ms(heldBySync.latencyMs.p99)} ms) — ${ratio >= 10 && p99 <= (heldBySync.latencyMs.p99 ?? 0) ? 'met' : 'not met'} ` +
+            `(aim: 10× at no worse a p99).`,
+        );
+      }
+      return lines;
+    });
+}
