@@ -10,6 +10,7 @@ const OWNED_TABLES = [
   'fraud_blocklist',
   'fraud_decisions',
   'fraud_rules',
+  'instance_reports',
   'notifications',
   'order_lines',
   'order_timeline',
