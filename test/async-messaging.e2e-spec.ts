@@ -59,6 +59,25 @@ describe('async mode over Kafka', () => {
     expect(placed.body.createdAt).toEqual(expect.any(String));
   });
 
+  it('leaves no payment request behind for an order refused for stock', async () => {
+    const sku = await newProduct(app.db, { stock: 2 });
+    const shopper = new Shopper(app, newShopper());
+    await shopper.addToCart(sku, 2);
+    await app.db.query(`UPDATE products SET stock = 1 WHERE sku = $1`, [sku]);
+
+    expect((await shopper.placeOrder()).status).toBe(409);
+
+    const [{ requests }] = await app.db.query<{ requests: number }[]>(
+      `SELECT count(*)::int AS requests FROM outbox
+        WHERE topic = 'payment.order' AND envelope -> 'body' ->> 'userId' = $1`,
+      [shopper.id],
+    );
+    expect(requests).toBe(0);
+    expect(await app.db.query(`SELECT id FROM orders WHERE user_id = $1`, [shopper.id])).toEqual(
+      [],
+    );
+  });
+
   it('has the effects of a message once when it is delivered again and again', async () => {
     const { shopper, orderId } = await paidAsyncOrder();
     const [request] = await outboxOf(orderId, 'payment.order');

@@ -27,7 +27,8 @@ export interface TransactionContext {
   /**
    * Runs `step` after the rest of the work and the outbox, just before the commit: for the
    * statement that locks a row every transaction wants (a flash sale's product), so the lock
-   * is held for one statement and the commit, not for the whole transaction.
+   * is held for one statement and the commit, not for the whole transaction. A step may not
+   * publish: the outbox is written by then.
    */
   lastly(step: () => Promise<void>): void;
 }
@@ -48,11 +49,13 @@ export class UnitOfWork {
   async run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
     const outgoing: Outgoing[] = [];
     const lastSteps: (() => Promise<void>)[] = [];
+    let staged = false;
     const result = await this.dataSource.transaction(async (manager) => {
       const done = await work({
         manager,
         lastly: (step) => lastSteps.push(step),
         publish: (contract, body, options = {}) => {
+          if (staged) throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
           const delivery = options.delivery ?? currentDelivery();
           if (!delivery) {
             throw new Error(`Publishing ${contract.topic} outside a handler needs a delivery.`);
@@ -60,6 +63,7 @@ export class UnitOfWork {
           outgoing.push({ envelope: seal(contract, body, options.messageId), delivery });
         },
       });
+      staged = true;
       const viaKafka = outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
       if (viaKafka.length > 0) {
         this.bus.assertKafka();

@@ -16,7 +16,6 @@ import { OrderTimeline } from './order-timeline';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
 import { PaymentRequests } from './payment-request';
-import { watchFromNow } from './payment-watch';
 import { requestHashOf } from './request-hash';
 
 type NewOrder = Pick<
@@ -99,7 +98,6 @@ export class PlaceOrderService {
     let placed: OrderView | null = null;
     try {
       placed = await (mode === 'sync' ? this.load.duringSyncCheckout(placing) : placing());
-      this.logOrderPlaced(placed);
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
         this.logger.error(
@@ -112,9 +110,11 @@ export class PlaceOrderService {
         // request at peak, is spared the read.
         const earlier = await this.queries.findByKey(userId, idempotencyKey).catch(() => null);
         if (!earlier) throw error;
-        return this.replay(earlier, requestHash);
+        // Not a repeat but this very order: its commit went through though its answer was lost.
+        if (earlier.id !== orderId) return this.replay(earlier, requestHash);
       }
     }
+    if (placed) this.logOrderPlaced(placed);
     // An async order is answered as written, sparing the database a read per order at peak;
     // a sync order is read again, as its payment has run since.
     if (mode === 'async' && placed) return { order: placed, replayed: false };
@@ -135,7 +135,8 @@ export class PlaceOrderService {
       `WITH placed AS (
          INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
                              idempotency_key, request_hash, payment_attempt, watch_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${watchFromNow(this.config.watchdog.lossWindowMs)()})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                 now() + make_interval(secs => $15::float8))
          RETURNING created_at, updated_at),
        lines AS (
          INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
@@ -156,6 +157,7 @@ export class PlaceOrderService {
         lines.map((line) => line.name),
         lines.map((line) => line.unitPriceCents),
         lines.map((line) => line.quantity),
+        this.config.watchdog.lossWindowMs / 1000,
       ],
     );
     return { createdAt: written.created_at, updatedAt: written.updated_at };
