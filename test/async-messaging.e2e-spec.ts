@@ -204,7 +204,7 @@ describe('the async configuration', () => {
       brokers: ['a:9092', 'b:9092'],
       partitions: 12,
       topicPrefix: '',
-      maxBytesPerPartition: 16_384,
+      maxBytesPerPartition: 65_536,
     });
     expect(
       loadConfig({ KAFKA_BROKERS: 'a:9092', KAFKA_MAX_BYTES_PER_PARTITION: '1048576' }).kafka

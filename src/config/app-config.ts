@@ -67,7 +67,7 @@ const environmentSchema = z.object({
   KAFKA_REPLICATION_FACTOR: integer(1, 1),
   KAFKA_MIN_INSYNC_REPLICAS: integer(1, 1),
   KAFKA_PARTITIONS_CONCURRENTLY: integer(4, 1),
-  KAFKA_MAX_BYTES_PER_PARTITION: integer(16_384, 1024),
+  KAFKA_MAX_BYTES_PER_PARTITION: integer(65_536, 16_384),
   KAFKA_HANDLER_ATTEMPTS: integer(3, 1),
   // Kafka's brokers refuse less than group.min.session.timeout.ms (6 s by default).
   KAFKA_SESSION_TIMEOUT_MS: integer(30_000, 6000),

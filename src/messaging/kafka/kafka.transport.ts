@@ -75,7 +75,9 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         heartbeatInterval: Math.min(3_000, (config.kafka?.sessionTimeoutMs ?? 30_000) / 3),
         // A paused partition is fetched again from its first record not taken, and the whole
         // fetch decoded: with a backlog, kafkajs' 1 MB default decodes ~1500 records to take one.
-        maxBytesPerPartition: config.kafka?.maxBytesPerPartition ?? 16_384,
+        // Not far below a relay's batch of 100 messages, though: a record batch larger than this
+        // comes whole only for the first partition of a fetch.
+        maxBytesPerPartition: config.kafka?.maxBytesPerPartition ?? 65_536,
       },
       producer: { createPartitioner: Partitioners.DefaultPartitioner },
       postfixId: '',
