@@ -113,6 +113,7 @@ async function measureLimits(bench: SaleBench) {
   execFileSync(process.execPath, [join(ROOT, 'dist', 'database', 'migrate.js')], {
     env: { PATH: process.env.PATH ?? '', DATABASE_URL: bench.databaseUrl(database) },
     stdio: 'ignore',
+    timeout: 120_000,
   });
   const postgresClients = 10; // DATABASE_POOL_SIZE's default: what one app process may hold
   const postgresAcceptsPerSecond = await measurePostgres(

@@ -19,33 +19,35 @@ export interface MachineLimits {
 }
 
 /**
- * The accept transaction as the app runs it for a flash-sale order (cart read, order, line,
- * stock taken off the one hot product row, reservation, timeline entry, outbox message),
- * between the idempotency-key lookup before it and the order read after it.
+ * The accept transaction as the app runs it for a flash-sale order: the cart read, the order
+ * with its line, the timeline entry, the outbox message, and last the reservation taken off
+ * the one hot product row, each one statement.
  */
 const ACCEPT_TRANSACTION = String.raw`
 \set u random(1, 200000)
-SELECT id FROM orders WHERE user_id = 'limit-' || :u::text AND idempotency_key = 'none';
 BEGIN;
 SELECT i.sku, p.name, p.price_cents, p.currency, i.quantity
   FROM cart_items i JOIN products p ON p.sku = i.sku WHERE i.user_id = 'limit-' || :u::text ORDER BY i.sku;
-INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
-                    idempotency_key, request_hash, payment_attempt, watch_until)
+WITH placed AS (
+  INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
+                      idempotency_key, request_hash, payment_attempt, watch_until)
   VALUES (gen_random_uuid(), 'limit-' || :u::text, 'PENDING_PAYMENT', 'async', 4999, 'EUR',
           'tok_visa', gen_random_uuid()::text, repeat('a', 64), 1, now() + interval '5 minutes')
-  RETURNING id AS order_id \gset
-INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
-  VALUES (:order_id::uuid, 'LIMIT-HOT', 'Hot product', 4999, 1);
-UPDATE products SET stock = stock - 1, updated_at = now()
-  WHERE sku = 'LIMIT-HOT' AND stock >= 1 RETURNING stock;
-INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
-  VALUES (:order_id::uuid, 'LIMIT-HOT', 'limit-' || :u::text, 1, 'RESERVED');
+  RETURNING id, created_at, updated_at),
+lines AS (
+  INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
+  SELECT id, 'LIMIT-HOT', 'Hot product', 4999, 1 FROM placed)
+SELECT id AS order_id FROM placed \gset
 INSERT INTO order_timeline (order_id, type, detail)
   VALUES (:order_id::uuid, 'PLACED', '{"amountCents":4999,"currency":"EUR","mode":"async"}'::jsonb);
 INSERT INTO outbox (message_id, topic, key, envelope)
   VALUES (gen_random_uuid(), 'payment.order', :order_id::text, ('{"body":"' || repeat('x', 560) || '"}')::jsonb);
+WITH taken AS (UPDATE products SET stock = stock - 1, updated_at = now()
+                WHERE sku = 'LIMIT-HOT' AND stock >= 1 RETURNING sku),
+     held AS (INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
+              SELECT :order_id::uuid, sku, 'limit-' || :u::text, 1, 'RESERVED' FROM taken RETURNING sku)
+SELECT sku FROM held;
 COMMIT;
-SELECT o.*, l.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id = :order_id::uuid;
 `;
 
 /**

@@ -70,8 +70,8 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
   await recreateDatabase(bench, database);
   const apps = await startApps(bench, scenario, database);
   const db = new Client({ connectionString: bench.databaseUrl(database) });
-  await db.connect();
   try {
+    await db.connect();
     await warmUp(bench, scenario, apps.api.url, db);
     await stockTheSale(db, scenario);
     bench.log(
@@ -133,8 +133,13 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
   }
 }
 
+/** Stops each app as an operator would (SIGTERM), killing one that has not left in 30 s. */
 async function stopApps(apps: AppProcess[]): Promise<void> {
-  await Promise.all(apps.map((app) => app.stop()));
+  await Promise.all(
+    apps.map((app) =>
+      Promise.race([app.stop(), sleep(30_000).then(() => process.kill(app.pid, 'SIGKILL'))]),
+    ),
+  );
   for (const app of apps) runningApps.delete(app);
 }
 
@@ -264,7 +269,7 @@ async function outcomesOf(db: Client): Promise<{ paid: number; failed: number }>
 /**
  * The sale's invariants, from the database and the gateway's own ledger: units sold or held
  * beyond the stock, units gone astray, accepted orders missing or never settled, and charges
- * beyond one per paid order.
+ * beyond one per paid order (in total: the simulator counts its charges, not whose they are).
  */
 async function checkInvariants(
   db: Client,
@@ -280,9 +285,12 @@ async function checkInvariants(
     [SKU],
   );
   const { held, shelf } = stock[0];
+  // Accepted and not there, or there (answered or not: a shopper may have given up waiting)
+  // and never settled.
   const { rows: lost } = await db.query<{ lost: number }>(
-    `SELECT count(*)::int AS lost FROM unnest($1::uuid[]) AS accepted(id)
-      WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = accepted.id AND o.status <> 'PENDING_PAYMENT')`,
+    `SELECT (SELECT count(*)::int FROM unnest($1::uuid[]) AS accepted(id)
+              WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = accepted.id))
+          + (SELECT count(*)::int FROM orders WHERE status = 'PENDING_PAYMENT') AS lost`,
     [acceptedOrderIds],
   );
   const { rows: charges } = await db.query<{ paid: number; twice: number }>(
@@ -304,7 +312,8 @@ async function chargesHeld(apps: AppProcess[]): Promise<number> {
   for (const app of apps) {
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     const line = /^payment_gateway_simulator_charges (\d+)/m.exec(metrics);
-    total += line ? Number(line[1]) : 0;
+    if (!line) throw new Error(`${app.url}/metrics has no payment_gateway_simulator_charges`);
+    total += Number(line[1]);
   }
   return total;
 }
