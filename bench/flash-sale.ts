@@ -1,7 +1,7 @@
 /**
  * The flash-sale benchmark: `npm run bench:flash-sale`. Runs on loopback only and stops by
  * itself (DEADLINE_MS). It starts its own Kafka broker on port 9192 and uses PostgreSQL at
- * BENCH_PG (default postgres://postgres@127.0.0.1:5432), in databases named peak_bench_*.
+ * BENCH_PG (default postgres://postgres@127.0.0.1:5432/postgres), in databases named peak_bench_*.
  * Do not run it beside `npm test`: both load the same two cores.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { urlOfDatabase } from '../test/support/database-url';
+import { freshDatabase } from '../test/support/fresh-database';
 import { KafkaBroker } from '../test/support/kafka-broker';
 import { measureKafka, measurePostgres } from './limits';
 import { aimOf, FlashSaleReport, markdownOf } from './report';
@@ -20,12 +22,9 @@ const BROKER_PORT = 9192;
 const ROOT = join(__dirname, '..');
 const BROKER_DIR = join(ROOT, '.kafka', 'bench');
 const OUT_DIR = join(ROOT, 'docs', 'benchmarks');
-/** The PostgreSQL server, without a database; options after `?` (e.g. host=/run/postgresql). */
-const [SERVER, SERVER_OPTIONS] = (process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432')
-  .replace(/\/$/, '')
-  .split('?');
-const databaseUrl = (database: string) =>
-  `${SERVER}/${database}${SERVER_OPTIONS ? `?${SERVER_OPTIONS}` : ''}`;
+/** The PostgreSQL server (any database on it); options such as ?host=/run/postgresql are kept. */
+const SERVER = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const databaseUrl = (database: string) => urlOfDatabase(SERVER, database);
 
 const gateway = { latencyMs: 100, capacity: 3 };
 const gatewayPerSecond = (gateway.capacity * 1000) / gateway.latencyMs;
@@ -105,11 +104,7 @@ async function main(): Promise<void> {
 
 async function measureLimits(bench: SaleBench) {
   const database = 'peak_bench_limits';
-  const admin = new Client({ connectionString: bench.databaseUrl('postgres') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
+  await freshDatabase(SERVER, database);
   execFileSync(process.execPath, [join(ROOT, 'dist', 'database', 'migrate.js')], {
     env: { PATH: process.env.PATH ?? '', DATABASE_URL: bench.databaseUrl(database) },
     stdio: 'ignore',

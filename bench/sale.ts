@@ -3,6 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { AppProcess, freePort } from '../test/support/app-process';
+import { freshDatabase } from '../test/support/fresh-database';
+import { seriesValue } from '../test/support/metrics';
 import { offerLoad, percentile } from './load';
 
 /** One sale: the same shoppers and stock, checked out in one mode by one app layout. */
@@ -67,7 +69,7 @@ const INTERNAL_SECRET = 'bench-internal-secret-0123456789';
 /** Runs one sale from an empty database to the last order settled, and checks the result. */
 export async function runSale(bench: SaleBench, scenario: Scenario): Promise<SaleResult> {
   const database = `peak_bench_${scenario.name.replace(/\W+/g, '_')}`;
-  await recreateDatabase(bench, database);
+  await freshDatabase(bench.databaseUrl('postgres'), database);
   const apps = await startApps(bench, scenario, database);
   const db = new Client({ connectionString: bench.databaseUrl(database) });
   try {
@@ -133,25 +135,9 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
   }
 }
 
-/** Stops each app as an operator would (SIGTERM), killing one that has not left in 30 s. */
 async function stopApps(apps: AppProcess[]): Promise<void> {
-  await Promise.all(
-    apps.map((app) =>
-      Promise.race([app.stop(), sleep(30_000).then(() => process.kill(app.pid, 'SIGKILL'))]),
-    ),
-  );
+  await Promise.all(apps.map((app) => app.stop(30_000)));
   for (const app of apps) runningApps.delete(app);
-}
-
-async function recreateDatabase(bench: SaleBench, database: string): Promise<void> {
-  const admin = new Client({ connectionString: bench.databaseUrl('postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
 }
 
 interface Apps {
@@ -311,9 +297,9 @@ async function chargesHeld(apps: AppProcess[]): Promise<number> {
   let total = 0;
   for (const app of apps) {
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    const line = /^payment_gateway_simulator_charges (\d+)/m.exec(metrics);
-    if (!line) throw new Error(`${app.url}/metrics has no payment_gateway_simulator_charges`);
-    total += Number(line[1]);
+    const charges = seriesValue(metrics, 'payment_gateway_simulator_charges');
+    if (charges === null) throw new Error(`${app.url}/metrics has no simulator charges`);
+    total += charges;
   }
   return total;
 }

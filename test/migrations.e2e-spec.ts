@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
-import { serverUrl, urlOfDatabase } from './support/database-url';
+import { serverUrl } from './support/database-url';
+import { freshDatabase } from './support/fresh-database';
 
 const OWNED_TABLES = [
   'cart_items',
@@ -30,14 +31,8 @@ describe('schema migrations', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: serverUrl() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    dataSource = new DataSource(
-      dataSourceOptions(loadConfig({ DATABASE_URL: urlOfDatabase(serverUrl(), database) })),
-    );
+    const url = await freshDatabase(serverUrl(), database);
+    dataSource = new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: url })));
     await dataSource.initialize();
   });
 

@@ -57,10 +57,15 @@ export class AppProcess {
     return (await this.exited).code;
   }
 
-  /** Sends SIGTERM and waits; true when the process shut down on it rather than crashing. */
-  async stop(): Promise<boolean> {
+  /**
+   * Sends SIGTERM and waits; true when the process shut down on it rather than crashing. One
+   * still running after `killAfterMs` is killed (and the answer is false).
+   */
+  async stop(killAfterMs = 60_000): Promise<boolean> {
     this.child.kill('SIGTERM');
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
     const { code, signal } = await this.exited;
+    clearTimeout(killer);
     return code === 0 || signal === 'SIGTERM';
   }
 

@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/app-config';
 import { dataSourceOptions } from '../../src/database/data-source-options';
@@ -8,8 +7,8 @@ import {
   E2E_KAFKA_PORT,
   E2E_KAFKA_STARTED_ENV,
   serverUrl,
-  urlOfDatabase,
 } from './database-url';
+import { freshDatabase } from './fresh-database';
 import { KafkaBroker } from './kafka-broker';
 
 /**
@@ -28,20 +27,14 @@ export default async function globalSetup(): Promise<void> {
     process.env[E2E_KAFKA_STARTED_ENV] = 'true';
   }
 
-  const admin = new Client({ connectionString: serverUrl(), connectionTimeoutMillis: 5000 });
+  let url: string;
   try {
-    await admin.connect();
+    url = await freshDatabase(serverUrl(), `peak_checkout_e2e_${process.pid}`);
   } catch (error) {
     throw new Error(
       `End-to-end tests need PostgreSQL at ${serverUrl()} (set DATABASE_URL): ${String(error)}`,
     );
   }
-  const database = `peak_checkout_e2e_${process.pid}`;
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-
-  const url = urlOfDatabase(serverUrl(), database);
   const dataSource = new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: url })));
   await dataSource.initialize();
   await dataSource.runMigrations();

@@ -2,9 +2,13 @@ import { TestApp } from './test-app';
 
 /** The value of one metric series from /metrics, or 0 when it has none yet. */
 export async function metricValue(app: TestApp, series: string): Promise<number> {
-  const text = (await app.http().get('/metrics')).text;
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  return seriesValue((await app.http().get('/metrics')).text, series) ?? 0;
+}
+
+/** The value of one series in a Prometheus text exposition, or null when it is not there. */
+export function seriesValue(exposition: string, series: string): number | null {
+  const line = exposition.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : null;
 }
 
 /** Waits until a metric series reaches `atLeast`. */

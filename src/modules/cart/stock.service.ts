@@ -13,6 +13,10 @@ import { StockReservation } from './stock-reservation.entity';
 const bySku = (a: { sku: string }, b: { sku: string }): number =>
   a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
 
+/** Takes $2 units of product $1 off the shelf, if it has them: the row then stays locked. */
+const TAKE_OFF_SHELF = `UPDATE products SET stock = stock - $2, updated_at = now()
+                         WHERE sku = $1 AND stock >= $2 RETURNING sku`;
+
 /**
  * Holds stock for an order from placement to payment. Every call runs inside the caller's
  * transaction, so an order and its reservation commit or roll back together.
@@ -33,12 +37,11 @@ export class StockService {
   ): Promise<void> {
     for (const { sku, quantity } of [...lines].sort(bySku)) {
       const held = await manager.query<{ sku: string }[]>(
-        `WITH taken AS (UPDATE products SET stock = stock - $3, updated_at = now()
-                         WHERE sku = $2 AND stock >= $3 RETURNING sku),
+        `WITH taken AS (${TAKE_OFF_SHELF}),
               held AS (INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
-                       SELECT $1, sku, $4, $3, 'RESERVED' FROM taken RETURNING sku)
+                       SELECT $3, sku, $4, $2, 'RESERVED' FROM taken RETURNING sku)
          SELECT sku FROM held`,
-        [orderId, sku, quantity, userId],
+        [sku, quantity, orderId, userId],
       );
       if (held.length === 0) await this.failShort(manager, sku, quantity);
     }
@@ -81,12 +84,7 @@ export class StockService {
   }
 
   private async takeOffShelf(manager: EntityManager, sku: string, quantity: number) {
-    const rows = await returningRows<{ stock: number }>(
-      manager,
-      `UPDATE products SET stock = stock - $2, updated_at = now()
-        WHERE sku = $1 AND stock >= $2 RETURNING stock`,
-      [sku, quantity],
-    );
+    const rows = await returningRows<{ sku: string }>(manager, TAKE_OFF_SHELF, [sku, quantity]);
     if (rows.length === 0) await this.failShort(manager, sku, quantity);
   }
 

@@ -3,5 +3,10 @@
  * compares against the same one): past it with no result, the message counts as lost.
  */
 export function watchFromNow(windowMs: number): () => string {
-  return () => `now() + make_interval(secs => ${windowMs / 1000})`;
+  return () => watchUntilSql(String(windowMs / 1000));
+}
+
+/** The same deadline as SQL, with the window in seconds given by `seconds` (a `$n` parameter). */
+export function watchUntilSql(seconds: string): string {
+  return `now() + make_interval(secs => ${seconds}::float8)`;
 }

@@ -16,6 +16,7 @@ import { OrderTimeline } from './order-timeline';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
 import { PaymentRequests } from './payment-request';
+import { watchUntilSql } from './payment-watch';
 import { requestHashOf } from './request-hash';
 
 type NewOrder = Pick<
@@ -114,15 +115,14 @@ export class PlaceOrderService {
         if (earlier.id !== orderId) return this.replay(earlier, requestHash);
       }
     }
-    if (placed) this.logOrderPlaced(placed);
+    if (placed) {
+      const { amountCents, lines } = placed;
+      this.logger.info({ orderId, amountCents, lines: lines.length, mode }, 'order placed');
+    }
     // An async order is answered as written, sparing the database a read per order at peak;
     // a sync order is read again, as its payment has run since.
     if (mode === 'async' && placed) return { order: placed, replayed: false };
     return { order: await this.queries.view(userId, orderId), replayed: false };
-  }
-
-  private logOrderPlaced({ id, amountCents, lines, mode }: OrderView): void {
-    this.logger.info({ orderId: id, amountCents, lines: lines.length, mode }, 'order placed');
   }
 
   /** The order and its lines in one statement: at peak every round trip to the database counts. */
@@ -135,8 +135,7 @@ export class PlaceOrderService {
       `WITH placed AS (
          INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
                              idempotency_key, request_hash, payment_attempt, watch_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-                 now() + make_interval(secs => $15::float8))
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${watchUntilSql('$15')})
          RETURNING created_at, updated_at),
        lines AS (
          INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
