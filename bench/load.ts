@@ -52,7 +52,16 @@ export async function offerLoad(offer: Offer): Promise<OfferResult> {
   }
 }
 
-function placeOrder(offer: Offer, agent: Agent, shopper: string, due: number): Promise<Answer> {
+/** Where and how long to wait: an API instance's URL and a timeout per order. */
+export type Target = Pick<Offer, 'url' | 'timeoutMs'>;
+
+/** One shopper's POST /orders, answered (or timed out) with its latency from `due`. */
+export function placeOrder(
+  offer: Target,
+  agent: Agent,
+  shopper: string,
+  due: number,
+): Promise<Answer> {
   const body = JSON.stringify({ paymentToken: 'tok_visa' });
   return new Promise((resolve) => {
     const answer = (status: number, text: string | null): void => {

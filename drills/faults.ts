@@ -1,0 +1,204 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventStream } from '../test/support/event-stream';
+import { KafkaBroker } from '../test/support/kafka-broker';
+import { Fleet } from './fleet';
+import { PostgresCluster } from './postgres-cluster';
+import { Arrival } from './steady-load';
+
+/** What a fault may touch, and how it reports. */
+export interface FaultContext {
+  fleet: Fleet;
+  broker: KafkaBroker;
+  cluster: PostgresCluster;
+  setMode(mode: 'sync' | 'async'): Promise<void>;
+  log(line: string): void;
+  /** 1 for the full drill; smaller for a short run (the test of the command). */
+  scale: number;
+}
+
+/** What the fault did: its window in epoch milliseconds, and figures of its own. */
+export interface FaultWindow {
+  startedAt: number;
+  endedAt: number;
+  notes: Record<string, number | string | null>;
+}
+
+/** A fault as the seed's team drilled it against production, here on loopback. */
+export interface Fault {
+  name: string;
+  /** One line: what is done to the fleet. */
+  summary: string;
+  mode: 'sync' | 'async';
+  inject(context: FaultContext): Promise<FaultWindow>;
+  /** Optional: sees every accepted order while the load runs (streams follow them). */
+  watch?: FaultWatcher;
+}
+
+export interface FaultWatcher {
+  accepted(arrival: Arrival, context: FaultContext): void;
+  /** Figures of its own once the load has stopped and every order is final. */
+  settle(decisionTimes: Map<string, number>): Promise<Record<string, number | string | null>>;
+}
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+const workerKill: Fault = {
+  name: 'worker-kill',
+  summary:
+    '`kill -9` of worker-1 under load; it is started again at once, as an orchestrator would',
+  mode: 'async',
+  async inject({ fleet, log }) {
+    const startedAt = Date.now();
+    await fleet.kill('worker-1');
+    log('worker-1 killed (SIGKILL); starting it again');
+    await fleet.restart('worker-1');
+    const endedAt = Date.now();
+    return { startedAt, endedAt, notes: { replacementReadySeconds: seconds(endedAt - startedAt) } };
+  },
+};
+
+const workerRollingRestart: Fault = {
+  name: 'worker-rolling-restart',
+  summary: 'SIGTERM each worker in turn, wait for it to drain and exit, start it again',
+  mode: 'async',
+  async inject({ fleet, log }) {
+    const startedAt = Date.now();
+    const notes: FaultWindow['notes'] = {};
+    for (const { name } of fleet.workers) {
+      const stopping = Date.now();
+      const graceful = await fleet.stop(name);
+      notes[`${name}StopSeconds`] = seconds(Date.now() - stopping);
+      if (!graceful) notes[`${name}Stop`] = 'killed after its grace';
+      const starting = Date.now();
+      await fleet.restart(name);
+      notes[`${name}ReadySeconds`] = seconds(Date.now() - starting);
+      log(`${name} restarted`);
+    }
+    return { startedAt, endedAt: Date.now(), notes };
+  },
+};
+
+const brokerStop: Fault = {
+  name: 'broker-stop',
+  summary: 'stop the Kafka broker (controlled shutdown), keep it down, start it again',
+  mode: 'async',
+  async inject({ broker, log, scale }) {
+    const downMs = 20_000 * scale;
+    const startedAt = Date.now();
+    await broker.stop();
+    log(`broker stopped; down for ${downMs / 1000} s`);
+    await sleep(Math.max(0, startedAt + downMs - Date.now()));
+    await broker.start();
+    log('broker started again');
+    return { startedAt, endedAt: Date.now(), notes: { downSeconds: downMs / 1000 } };
+  },
+};
+
+const postgresStop: Fault = {
+  name: 'postgres-stop',
+  summary: 'stop PostgreSQL (fast shutdown: connections cut) under sync load, start it again',
+  mode: 'sync',
+  async inject({ cluster, log, scale }) {
+    const downMs = 12_000 * scale;
+    const startedAt = Date.now();
+    await cluster.stop();
+    log(`PostgreSQL stopped; down for ${downMs / 1000} s`);
+    await sleep(Math.max(0, startedAt + downMs - Date.now()));
+    await cluster.start();
+    log('PostgreSQL started again');
+    return { startedAt, endedAt: Date.now(), notes: { downSeconds: downMs / 1000 } };
+  },
+};
+
+const modeFlips: Fault = {
+  name: 'mode-flips',
+  summary: 'an admin flips the checkout mode between sync and async every 2 s',
+  mode: 'async',
+  async inject({ setMode, scale }) {
+    const flips = Math.max(2, Math.round(10 * scale));
+    const startedAt = Date.now();
+    for (let flip = 0; flip < flips; flip++) {
+      await setMode(flip % 2 === 0 ? 'sync' : 'async');
+      await sleep(Math.max(0, startedAt + (flip + 1) * 2000 - Date.now()));
+    }
+    await setMode('async');
+    return { startedAt, endedAt: Date.now(), notes: { flips } };
+  },
+};
+
+/**
+ * Shoppers whose orders one API instance accepted follow them on the other instance, as a
+ * load balancer without sticky sessions sends them; each stream should get the order's result.
+ */
+function streamsElsewhere(): Fault {
+  const followed: { orderId: string; stream: Promise<EventStream>; resultAt: number | null }[] = [];
+  let windowOpen = false;
+  const MAX_STREAMS = 60;
+  return {
+    name: 'streams-elsewhere',
+    summary: 'shoppers follow their async orders on the API instance that did not accept them',
+    mode: 'async',
+    async inject({ scale }) {
+      const startedAt = Date.now();
+      windowOpen = true;
+      await sleep(20_000 * scale);
+      windowOpen = false;
+      return { startedAt, endedAt: Date.now(), notes: {} };
+    },
+    watch: {
+      accepted(arrival, { fleet }) {
+        if (!windowOpen || !arrival.orderId || followed.length >= MAX_STREAMS) return;
+        const other = fleet.apis.find((api) => !arrival.url.startsWith(api.app.url));
+        if (!other) return;
+        const entry = {
+          orderId: arrival.orderId,
+          resultAt: null as number | null,
+          stream: EventStream.open(`${other.app.url}/orders/${arrival.orderId}/events`, {
+            'x-user-id': arrival.shopper,
+            accept: 'text/event-stream',
+          }),
+        };
+        followed.push(entry);
+        void entry.stream.then(async (stream) => {
+          const status = await stream.next('status', 20_000).catch(() => null);
+          const final = (status?.data as { status?: string } | undefined)?.status;
+          if (final && final !== 'PENDING_PAYMENT') {
+            entry.resultAt = Date.now();
+            return;
+          }
+          await stream.next('result', 30_000).then(
+            () => (entry.resultAt = Date.now()),
+            () => undefined,
+          );
+        });
+      },
+      async settle(decisionTimes) {
+        await sleep(5000);
+        const streams = await Promise.all(followed.map((entry) => entry.stream));
+        streams.forEach((stream) => stream.close());
+        const delays = followed
+          .filter((entry) => entry.resultAt !== null && decisionTimes.has(entry.orderId))
+          .map((entry) => Math.max(0, entry.resultAt! - decisionTimes.get(entry.orderId)!))
+          .sort((a, b) => a - b);
+        return {
+          streamsOpened: followed.length,
+          streamsWithResult: delays.length,
+          resultWithin1s: delays.filter((delay) => delay <= 1000).length,
+          medianResultDelayMs: delays.length ? Math.round(delays[delays.length >> 1]) : null,
+        };
+      },
+    },
+  };
+}
+
+/** The drills in the order the full run takes them; each can also be run by name. */
+export function allFaults(): Fault[] {
+  return [
+    workerKill,
+    workerRollingRestart,
+    brokerStop,
+    postgresStop,
+    modeFlips,
+    streamsElsewhere(),
+  ];
+}
