@@ -59,6 +59,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ APP_ROLES: 'api,cron' })).toThrow(/APP_ROLES/);
   });
 
+  it('runs the gateway simulator in-process unless GATEWAY_URL names its service', () => {
+    expect(loadConfig({}).gateway).toMatchObject({ url: null, lostResponseRate: 0 });
+    expect(loadConfig({ GATEWAY_URL: 'http://127.0.0.1:3100/' }).gateway.url).toBe(
+      'http://127.0.0.1:3100',
+    );
+    expect(() => loadConfig({ GATEWAY_URL: 'tcp://gateway' })).toThrow(/GATEWAY_URL="tcp:/);
+    expect(() => loadConfig({ GATEWAY_LOST_RESPONSE_RATE: '1.5' })).toThrow(
+      /GATEWAY_LOST_RESPONSE_RATE="1.5"/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('embedded');
   });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { gatewayKnobVariables, knobsOf } from '../gateway-simulator/gateway-knobs';
 
 const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
-const ratio = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -29,11 +29,10 @@ const environmentSchema = z.object({
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
     .default('EUR'),
-  GATEWAY_LATENCY_MS: integer(80),
-  GATEWAY_CAPACITY: integer(50, 1),
-  GATEWAY_TRANSIENT_FAILURE_RATE: ratio(0),
-  GATEWAY_DECLINE_ABOVE_CENTS: integer(1_000_000, 1),
+  GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
   GATEWAY_TIMEOUT_MS: integer(5000, 1),
+  // The in-process simulator's knobs, defined with the simulator service that reads them too.
+  ...gatewayKnobVariables,
   PAYMENT_MAX_ATTEMPTS: integer(3, 1),
   PAYMENT_RETRY_BASE_MS: integer(50, 0),
   SSE_HEARTBEAT_MS: integer(15000, 100),
@@ -106,11 +105,15 @@ export interface AppConfig {
     | { kind: 'embedded'; dataDir: string };
   catalogue: { seedDemo: boolean; currency: string };
   gateway: {
+    /** The gateway's HTTP service; null: the simulator runs in this process. */
+    url: string | null;
+    timeoutMs: number;
+    /** The in-process simulator's knobs (unused with a URL: the service has its own). */
     latencyMs: number;
     capacity: number;
     transientFailureRate: number;
     declineAboveCents: number;
-    timeoutMs: number;
+    lostResponseRate: number;
   };
   payment: { maxAttempts: number; retryBaseMs: number };
   sse: { heartbeatMs: number };
@@ -186,11 +189,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       : { kind: 'embedded', dataDir: e.PGLITE_DATA_DIR },
     catalogue: { seedDemo: e.SEED_DEMO_CATALOGUE, currency: e.CURRENCY },
     gateway: {
-      latencyMs: e.GATEWAY_LATENCY_MS,
-      capacity: e.GATEWAY_CAPACITY,
-      transientFailureRate: e.GATEWAY_TRANSIENT_FAILURE_RATE,
-      declineAboveCents: e.GATEWAY_DECLINE_ABOVE_CENTS,
+      url: e.GATEWAY_URL?.replace(/\/$/, '') ?? null,
       timeoutMs: e.GATEWAY_TIMEOUT_MS,
+      ...knobsOf(e),
     },
     payment: { maxAttempts: e.PAYMENT_MAX_ATTEMPTS, retryBaseMs: e.PAYMENT_RETRY_BASE_MS },
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
