@@ -18,8 +18,20 @@ export class TransientGatewayError extends Error {
   }
 }
 
+/**
+ * The gateway took the call but no answer came back (the connection broke, or a proxy failed):
+ * the authorization may have gone through. Asking again with the same key tells; if no answer
+ * ever comes, the key must be voided before the payment is recorded as failed.
+ */
+export class UnansweredGatewayError extends TransientGatewayError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnansweredGatewayError';
+  }
+}
+
 /** The gateway did not answer in time: the authorization may still go through. */
-export class GatewayTimeoutError extends TransientGatewayError {
+export class GatewayTimeoutError extends UnansweredGatewayError {
   constructor(timeoutMs: number) {
     super(`gateway timed out after ${timeoutMs} ms`);
     this.name = 'GatewayTimeoutError';
@@ -27,8 +39,9 @@ export class GatewayTimeoutError extends TransientGatewayError {
 }
 
 /**
- * The port to the payment gateway. The product ships a simulator; a real adapter implements
- * the same method. Implementations must honour `idempotencyKey`.
+ * The port to the payment gateway. Two implementations ship: the simulator in-process, and an
+ * HTTP adapter (to the simulator's service, or a gateway with the same API). Implementations
+ * must honour `idempotencyKey`.
  */
 export abstract class PaymentGateway {
   /** Authorizes an amount; throws TransientGatewayError when the answer may differ on retry. */

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
 import { FraudCheckModule } from '../fraud-check';
+import { HttpPaymentGateway } from './http-payment-gateway';
 import { PaymentGateway } from './payment-gateway';
 import { PaymentRecords } from './payment-records.service';
 import { Payment } from './payment.entity';
@@ -16,7 +19,16 @@ import { SimulatedPaymentGateway } from './simulated-payment-gateway';
     PaymentService,
     PaymentRecords,
     SimulatedPaymentGateway,
-    { provide: PaymentGateway, useExisting: SimulatedPaymentGateway },
+    {
+      // The gateway's service when GATEWAY_URL is set (a fleet shares it); else the simulator
+      // in this process.
+      provide: PaymentGateway,
+      inject: [APP_CONFIG, SimulatedPaymentGateway],
+      useFactory: (config: AppConfig, simulated: SimulatedPaymentGateway): PaymentGateway =>
+        config.gateway.url
+          ? new HttpPaymentGateway(config.gateway.url, config.gateway.timeoutMs)
+          : simulated,
+    },
   ],
   exports: [PaymentRecords, PaymentGateway, SimulatedPaymentGateway],
 })

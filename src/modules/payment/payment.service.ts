@@ -17,6 +17,7 @@ import {
   GatewayTimeoutError,
   PaymentGateway,
   TransientGatewayError,
+  UnansweredGatewayError,
 } from './payment-gateway';
 import {
   PaymentCompleted,
@@ -124,7 +125,8 @@ export class PaymentService {
   /**
    * Asks the gateway, retrying transient failures with bounded exponential backoff. No
    * transaction is held meanwhile. The key is the order id (with the attempt past the first),
-   * so a retry after a lost answer cannot charge twice.
+   * so a retry after a lost answer cannot charge twice: the gateway answers it with the answer
+   * that was lost, and an approval found that way is a payment like any other.
    */
   private async authorize(request: PaymentRequested, reviewReasons: string[]): Promise<Decision> {
     const { maxAttempts, retryBaseMs } = this.config.payment;
@@ -152,7 +154,7 @@ export class PaymentService {
         this.load.gatewayCallTook(Date.now() - startedAt);
         if (!(error instanceof TransientGatewayError)) throw error;
         lastError = error.message;
-        unanswered ||= error instanceof GatewayTimeoutError;
+        unanswered ||= error instanceof UnansweredGatewayError;
         this.logger.warn(
           { orderId: request.orderId, call, error: lastError },
           'gateway call failed',
@@ -160,15 +162,34 @@ export class PaymentService {
         if (call < maxAttempts) await sleep(retryBaseMs * 2 ** (call - 1));
       }
     }
-    // A call that timed out may still be authorized at the gateway: void it before the payment
+    // A call left unanswered may still be authorized at the gateway: void it before the payment
     // is recorded as failed and the shopper is told they were not charged.
-    if (unanswered) await this.withTimeout(this.gateway.void(idempotencyKey));
+    if (unanswered) await this.voidUnanswered(request.orderId, idempotencyKey);
     return {
       outcome: 'ERROR',
       reference: null,
       gatewayCalls: maxAttempts,
       reasons: [...reviewReasons, `${lastError} after ${maxAttempts} attempts`],
     };
+  }
+
+  /**
+   * Voids a key, retrying as an authorization is retried. Throws when no void went through:
+   * then nothing is recorded, so no payment says "failed" while its charge may stand; the order
+   * waits, and its payment is settled again (a shopper's retry, a redelivery, the watchdog),
+   * when the same key asked again tells what became of it.
+   */
+  private async voidUnanswered(orderId: string, idempotencyKey: string): Promise<void> {
+    const { maxAttempts, retryBaseMs } = this.config.payment;
+    for (let call = 1; ; call++) {
+      try {
+        return await this.withTimeout(this.gateway.void(idempotencyKey));
+      } catch (error) {
+        if (!(error instanceof TransientGatewayError) || call >= maxAttempts) throw error;
+        this.logger.warn({ orderId, call, error: error.message }, 'gateway void failed');
+        await sleep(retryBaseMs * 2 ** (call - 1));
+      }
+    }
   }
 
   private decisionOf(answer: Authorization, calls: number, reviewReasons: string[]): Decision {
