@@ -1,11 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { runMigrationsOnce } from './migrations-under-lock';
 
 /**
- * The data source: the PostgreSQL server, or embedded PGlite. Pending migrations run at boot;
- * each module registers its own entities.
+ * The data source: the PostgreSQL server, or embedded PGlite. Pending migrations run at boot,
+ * once for instances booting together; each module registers its own entities.
  */
 @Module({})
 export class DatabaseModule {
@@ -13,13 +15,24 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(config),
-          autoLoadEntities: true,
-          migrationsRun: true,
-          // Nest retries a failed first connection; a wrong URL should stop the boot quickly.
-          retryAttempts: 2,
-          retryDelay: 1000,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(config),
+            autoLoadEntities: true,
+            // Nest retries a failed first connection; a wrong URL should stop the boot quickly.
+            retryAttempts: 2,
+            retryDelay: 1000,
+          }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options as DataSourceOptions).initialize();
+            try {
+              await runMigrationsOnce(dataSource, config);
+            } catch (error) {
+              await dataSource.destroy();
+              throw error;
+            }
+            return dataSource;
+          },
         }),
       ],
     };

@@ -1,13 +1,15 @@
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { runMigrationsOnce } from './migrations-under-lock';
 
 /** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
 async function migrate(): Promise<void> {
-  const dataSource = new DataSource(dataSourceOptions(loadConfig()));
+  const config = loadConfig();
+  const dataSource = new DataSource(dataSourceOptions(config));
   await dataSource.initialize();
   try {
-    const applied = await dataSource.runMigrations();
+    const applied = await runMigrationsOnce(dataSource, config);
     console.log(
       applied.length === 0
         ? 'Schema is up to date.'

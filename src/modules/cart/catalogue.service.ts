@@ -23,13 +23,21 @@ export class CatalogueService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Seeds the demo catalogue into an empty products table (SEED_DEMO_CATALOGUE). */
+  /**
+   * Seeds the demo catalogue into an empty products table (SEED_DEMO_CATALOGUE). Instances
+   * booting together may all find it empty: a product another one seeded first is skipped.
+   */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.catalogue.seedDemo || (await this.products.count()) > 0) return;
-    await this.products.insert(
-      DEMO_CATALOGUE.map((p) => ({ ...p, currency: this.config.catalogue.currency })),
-    );
-    this.logger.log(`Seeded the demo catalogue with ${DEMO_CATALOGUE.length} products.`);
+    const seeded = await this.products
+      .createQueryBuilder()
+      .insert()
+      .values(DEMO_CATALOGUE.map((p) => ({ ...p, currency: this.config.catalogue.currency })))
+      .orIgnore()
+      .returning(['sku'])
+      .execute();
+    const count = (seeded.raw as unknown[]).length;
+    if (count > 0) this.logger.log(`Seeded the demo catalogue with ${count} products.`);
   }
 
   list(): Promise<Product[]> {
