@@ -15,10 +15,10 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { KafkaBroker } from '../test/support/kafka-broker';
 import { freePort } from '../test/support/app-process';
+import { GatewaySimulatorProcess } from '../test/support/gateway-simulator';
 import { svgOf } from './chart';
 import { allFaults, FaultContext } from './faults';
 import { Fleet, runningApps } from './fleet';
-import { GatewaySimulatorProcess } from './gateway-simulator-process';
 import { withDatabase } from './observe';
 import { PostgresCluster } from './postgres-cluster';
 import { DrillReport, markdownOf, summaryOf } from './report';
@@ -108,7 +108,7 @@ async function main(options: Options): Promise<void> {
       stdio: 'ignore',
       timeout: 120_000,
     });
-    gateway = await GatewaySimulatorProcess.start(await freePort(), {
+    gateway = await GatewaySimulatorProcess.start({
       GATEWAY_LATENCY_MS: String(GATEWAY.latencyMs),
       GATEWAY_CAPACITY: String(GATEWAY.capacity),
     });
@@ -144,7 +144,7 @@ async function main(options: Options): Promise<void> {
         {
           context,
           databaseUrl,
-          gatewayUrl: gateway.url,
+          gateway,
           perSecond: options.rate,
           leadSeconds: options.short ? 3 : 8,
           tailSeconds: options.short ? 3 : 10,
@@ -168,7 +168,10 @@ async function main(options: Options): Promise<void> {
         postgres: await withDatabase(
           databaseUrl,
           async (db) =>
-            String((await db.query<{ v: string }>('SHOW server_version')).rows[0].v).split(' ')[0],
+            String(
+              (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+                .rows[0].v,
+            ).split(' ')[0],
         ),
       },
       fleet: '2 API instances (APP_ROLES=api), 2 workers (APP_ROLES=worker), 1 broker, 1 database',

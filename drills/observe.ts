@@ -1,19 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
-/** What the payment gateway's own ledger says (the simulator service's GET /ledger). */
-export interface Ledger {
-  charges: number;
-  keysChargedMoreThanOnce: number;
-}
-
-export async function ledgerOf(gatewayUrl: string): Promise<Ledger> {
-  const response = await fetch(`${gatewayUrl}/ledger`);
-  if (!response.ok) throw new Error(`${gatewayUrl}/ledger answered ${response.status}`);
-  const ledger = (await response.json()) as Ledger;
-  return { charges: ledger.charges, keysChargedMoreThanOnce: ledger.keysChargedMoreThanOnce };
-}
-
 /** One drill's orders: those of its shoppers (their ids share the drill's prefix). */
 export interface DrillOrders {
   shopperPrefix: string;

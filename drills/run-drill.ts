@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Fault, FaultContext } from './faults';
 import {
   DrillOrders,
-  ledgerOf,
   longestGapSeconds,
   ordersOf,
   paymentTimesOf,
@@ -13,12 +12,14 @@ import {
   withDatabase,
 } from './observe';
 import { SteadyLoad } from './steady-load';
+import { GatewaySimulatorProcess } from '../test/support/gateway-simulator';
 
 /** What every drill of one run shares. */
 export interface DrillBench {
   context: FaultContext;
   databaseUrl: string;
-  gatewayUrl: string;
+  /** The fleet's one payment gateway: its ledger is the truth about charges. */
+  gateway: GatewaySimulatorProcess;
   /** Orders per second the shoppers place, over all API instances. */
   perSecond: number;
   /** Load before the fault and after its end, in seconds. */
@@ -78,7 +79,7 @@ export async function runDrill(bench: DrillBench, fault: Fault, run: number): Pr
   };
   await context.setMode(fault.mode);
   await withDatabase(bench.databaseUrl, (db) => stockTheDrill(db, orders, shoppers));
-  const ledgerBefore = await ledgerOf(bench.gatewayUrl);
+  const ledgerBefore = await bench.gateway.ledger();
 
   context.log(`${fault.name}: ${fault.summary}; ${bench.perSecond} orders/s in ${fault.mode} mode`);
   const load = new SteadyLoad(
@@ -104,7 +105,7 @@ export async function runDrill(bench: DrillBench, fault: Fault, run: number): Pr
     paymentTimes: await paymentTimesOf(db, orders),
     stock: await stockAndPaymentsOf(db, orders),
   }));
-  const ledgerAfter = await ledgerOf(bench.gatewayUrl);
+  const ledgerAfter = await bench.gateway.ledger();
   const watched = fault.watch
     ? await fault.watch.settle(
         new Map(records.filter((r) => r.finalAt !== null).map((r) => [r.id, r.finalAt!])),
@@ -143,8 +144,8 @@ export async function runDrill(bench: DrillBench, fault: Fault, run: number): Pr
         accepted.filter((a) => a.orderId && !known.has(a.orderId)).length +
         records.filter((r) => r.finalAt === null).length,
       ordersChargedTwice:
-        ledgerAfter.keysChargedMoreThanOnce -
-        ledgerBefore.keysChargedMoreThanOnce +
+        ledgerAfter.keysChargedMoreThanOnce.length -
+        ledgerBefore.keysChargedMoreThanOnce.length +
         stock.approvedTwice,
       unitsOversold: Math.max(0, stock.held - orders.stock),
       chargesBeyondPaidOrders: ledgerAfter.charges - ledgerBefore.charges - stock.paid,
