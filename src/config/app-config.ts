@@ -23,6 +23,9 @@ const environmentSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: integer(10, 1),
   DATABASE_CONNECTION_TIMEOUT_MS: integer(5000, 100),
+  // 0: none. A server that went silent (a network partition) otherwise holds a query for the
+  // TCP retransmission timeout, about 15 minutes on Linux.
+  DATABASE_QUERY_TIMEOUT_MS: integer(30_000, 0),
   PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
   SEED_DEMO_CATALOGUE: flag(true),
   CURRENCY: z
@@ -101,7 +104,14 @@ export interface AppConfig {
   http: { port: number; bodyLimit: string };
   log: { level: string };
   database:
-    | { kind: 'postgres'; url: string; poolSize: number; connectionTimeoutMs: number }
+    | {
+        kind: 'postgres';
+        url: string;
+        poolSize: number;
+        connectionTimeoutMs: number;
+        /** Client-side bound on one query's answer; 0 for none. */
+        queryTimeoutMs: number;
+      }
     | { kind: 'embedded'; dataDir: string };
   catalogue: { seedDemo: boolean; currency: string };
   gateway: {
@@ -185,6 +195,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
           url: e.DATABASE_URL,
           poolSize: e.DATABASE_POOL_SIZE,
           connectionTimeoutMs: e.DATABASE_CONNECTION_TIMEOUT_MS,
+          queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
         }
       : { kind: 'embedded', dataDir: e.PGLITE_DATA_DIR },
     catalogue: { seedDemo: e.SEED_DEMO_CATALOGUE, currency: e.CURRENCY },
