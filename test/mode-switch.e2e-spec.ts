@@ -101,10 +101,12 @@ describe('switching the checkout mode at runtime', () => {
 });
 
 describe('the mode listener', () => {
+  // One connection per instance hears every channel (settings, order updates).
   const listeners = async (app: TestApp) => {
     const [{ count }] = await app.db.query<{ count: number }[]>(
       `SELECT count(*)::int AS count FROM pg_stat_activity
-        WHERE datname = current_database() AND query = 'LISTEN runtime_settings'`,
+        WHERE datname = current_database() AND query LIKE 'LISTEN %'
+          AND application_name = 'peak-checkout notifications'`,
     );
     return count;
   };

@@ -2,18 +2,23 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { DatabaseNotifications } from './database-notifications';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrationsOnce } from './migrations-under-lock';
 
 /**
  * The data source: the PostgreSQL server, or embedded PGlite. Pending migrations run at boot,
- * once for instances booting together; each module registers its own entities.
+ * once for instances booting together; each module registers its own entities. Every module
+ * may announce and hear notices through the database (DatabaseNotifications).
  */
 @Module({})
 export class DatabaseModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [DatabaseNotifications],
+      exports: [DatabaseNotifications],
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({

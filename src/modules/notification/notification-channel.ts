@@ -1,3 +1,5 @@
+import type { OrderStreamEvent } from '../order';
+
 export type ChannelName = 'push' | 'mail' | 'sms';
 
 /** What the shopper is told, whatever the channel. */
@@ -7,8 +9,8 @@ export interface Notice {
   kind: string;
   subject: string;
   text: string;
-  /** Structured facts for channels that carry them (the push to the browser). */
-  data: Record<string, unknown>;
+  /** What the browsers following the order are pushed. */
+  event: OrderStreamEvent;
   /** The instance to call back with the push, when another instance accepted the order. */
   replyTo: string | null;
 }

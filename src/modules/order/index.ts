@@ -1,4 +1,5 @@
 export { OrderModule } from './order.module';
-export { statusAfter, type OrderStatus } from './order-state';
+export { resultEventOf, type OrderStreamEvent } from './order-result';
+export { type OrderStatus } from './order-state';
 export { OrderStreams } from './order-streams';
 export { PaymentBacklog, type PaymentBacklogCounts } from './payment-backlog';

@@ -1,12 +1,13 @@
 import { Injectable, MessageEvent } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Gauge } from 'prom-client';
-import { Observable, Subject } from 'rxjs';
+import { filter, Observable, Subject } from 'rxjs';
 import { Metrics } from '../../ops/metrics/metric-names';
 
 /**
  * The live streams of orders followed on this instance: what is pushed for an order reaches
- * every browser that has its SSE stream open here.
+ * every browser that has its SSE stream open here. An update may arrive by more than one road
+ * (a worker's callback and the fleet's notice); a stream shows an event `id` once.
  */
 @Injectable()
 export class OrderStreams {
@@ -17,7 +18,7 @@ export class OrderStreams {
 
   constructor(@InjectMetric(Metrics.streamsOpen) private readonly open: Gauge) {}
 
-  /** Pushes an event to the order's open streams; returns how many received it. */
+  /** Pushes an event to the order's open streams; returns how many follow it here. */
   push(orderId: string, event: MessageEvent): number {
     const stream = this.streams.get(orderId);
     stream?.subject.next(event);
@@ -33,7 +34,10 @@ export class OrderStreams {
       stream.followers += 1;
       this.open.inc();
       this.streams.set(orderId, stream);
-      const subscription = stream.subject.subscribe(subscriber);
+      const shown = new Set<string>();
+      const subscription = stream.subject
+        .pipe(filter((event) => firstShowing(shown, event)))
+        .subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
         stream.followers -= 1;
@@ -42,4 +46,11 @@ export class OrderStreams {
       };
     });
   }
+}
+
+function firstShowing(shown: Set<string>, { id }: MessageEvent): boolean {
+  if (id === undefined) return true;
+  if (shown.has(id)) return false;
+  shown.add(id);
+  return true;
 }

@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObject, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { Response } from 'express';
 import { InternalSecretGuard } from '../../http/internal-secret.guard';
 import { OrderStreams } from './order-streams';
 
 class StreamEvent {
+  @IsOptional() @IsString() id?: string;
   @IsString() type!: string;
   @IsObject() data!: Record<string, unknown>;
 }

@@ -6,17 +6,23 @@ import { Counter } from 'prom-client';
 import { ContractPipe, Envelope, Inbox, Topics, UnitOfWork } from '../../messaging';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
+import { resultEventOf } from './order-result';
 import { eventOf, transition } from './order-state';
 import { OrderTimeline } from './order-timeline';
+import { OrderUpdatesChannel } from './order-updates-channel';
 import { Order } from './order.entities';
 
-/** Keeps the order's status and timeline (its read model) from payment results. */
+/**
+ * Keeps the order's status and timeline (its read model) from payment results, and announces
+ * each result to the streams following the order on every API instance.
+ */
 @Controller()
 export class OrderHandlers {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly inbox: Inbox,
     private readonly timeline: OrderTimeline,
+    private readonly updates: OrderUpdatesChannel,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.ordersSettled) private readonly settled: Counter<'status'>,
   ) {
@@ -65,6 +71,7 @@ export class OrderHandlers {
         reasons,
         attempt,
       });
+      await this.updates.announce(manager, orderId, resultEventOf(message.body));
       this.logger.info({ orderId, status: step.to }, 'order settled');
       return step.to;
     });

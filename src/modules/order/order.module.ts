@@ -5,6 +5,7 @@ import { PaymentModule } from '../payment';
 import { OrderQueries } from './order-queries.service';
 import { OrderStreams } from './order-streams';
 import { OrderTimeline } from './order-timeline';
+import { OrderUpdatesChannel } from './order-updates-channel';
 import { OrderUpdatesController } from './order-updates.controller';
 import { OrderController } from './order.controller';
 import { Order, OrderLine, PaymentRetry, TimelineEntry } from './order.entities';
@@ -34,6 +35,7 @@ import { StuckOrdersController } from './stuck-orders.controller';
     OrderQueries,
     OrderTimeline,
     OrderStreams,
+    OrderUpdatesChannel,
     PaymentRequests,
     PaymentRedrive,
     PaymentWatchdog,

@@ -1,10 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
-import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { DatabaseNotifications } from '../../database/database-notifications';
 
 /** A knob an admin turns at runtime: its value, who set it and when. */
 export interface SettingState {
@@ -35,23 +35,21 @@ interface SettingRow {
 
 /**
  * The knobs every instance follows (checkout mode, backpressure limit): stored in PostgreSQL,
- * changed by an admin or by the app itself, every change audited, and announced by NOTIFY on
- * one connection per instance, so the whole fleet follows within a moment. Each instance also
- * re-reads them every SETTINGS_POLL_MS, which is all an embedded database or a listener that
- * lost its connection has.
+ * changed by an admin or by the app itself, every change audited, and announced by NOTIFY
+ * (DatabaseNotifications), so the whole fleet follows within a moment. Each instance also
+ * re-reads them every SETTINGS_POLL_MS, for what its listener missed while it was cut off.
  */
 @Injectable()
 export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown {
   private readonly states = new Map<string, SettingState>();
   private readonly listeners = new Map<string, Listener[]>();
-  private connection: Client | null = null;
   private poll: NodeJS.Timeout | null = null;
-  private closing = false;
   private refreshing: Promise<void> = Promise.resolve();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly notifications: DatabaseNotifications,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(RuntimeSettings.name);
@@ -59,7 +57,7 @@ export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     await this.refresh();
-    if (this.config.database.kind === 'postgres') await this.listen(this.config.database.url);
+    await this.notifications.listen(CHANNEL, () => void this.refresh().catch(() => undefined));
     this.poll = setInterval(
       () => void this.refresh().catch(() => undefined),
       this.config.settings.pollMs,
@@ -67,10 +65,8 @@ export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown 
     this.poll.unref();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.closing = true;
+  beforeApplicationShutdown(): void {
     if (this.poll) clearInterval(this.poll);
-    await this.connection?.end().catch(() => undefined);
   }
 
   /**
@@ -111,7 +107,7 @@ export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown 
         [name, value, by],
       );
       await this.audit(manager, name, row.value, value, by, reason);
-      await manager.query(`SELECT pg_notify($1, $2)`, [CHANNEL, name]);
+      await this.notifications.notify(manager, CHANNEL, name);
       this.logger.info(
         { setting: name, from: row.value, to: value, by, reason },
         'setting changed',
@@ -188,28 +184,5 @@ export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown 
       if (known) this.logger.info({ setting: row.name, value: row.value }, 'following setting');
       for (const listener of this.listeners.get(row.name) ?? []) listener(state);
     }
-  }
-
-  /** A connection of its own that hears every change the moment it commits. */
-  private async listen(url: string): Promise<void> {
-    const client = new Client({
-      connectionString: url,
-      connectionTimeoutMillis: 5000,
-      keepAlive: true,
-    });
-    client.on('notification', () => void this.refresh().catch(() => undefined));
-    client.on('error', (error) =>
-      this.logger.warn({ error: error.message }, 'settings listener failed'),
-    );
-    client.on('end', () => {
-      this.connection = null;
-      if (this.closing) return;
-      setTimeout(() => {
-        if (!this.closing) void this.listen(url).catch(() => undefined);
-      }, 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.connection = client;
   }
 }

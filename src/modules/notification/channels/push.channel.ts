@@ -11,9 +11,10 @@ import { OrderStreams } from '../../order';
 import { Notice, NotificationChannel } from '../notification-channel';
 
 /**
- * Pushes the notice to the browsers following the order. An order accepted in-process is
- * followed here; one accepted by another instance named its `replyTo`, which is called back.
- * If that fails the result still reaches the shopper from the database on the next read.
+ * Pushes the notice to the browsers following the order on this instance, or calls back the
+ * instance that accepted it (its `replyTo`): the fast path to the shopper who stayed where they
+ * ordered. Streams on every other API instance hear the result from the order module's notice
+ * when the order settles; if both fail, the stream and the next read show it from the database.
  */
 @Injectable()
 export class PushChannel implements NotificationChannel {
@@ -29,7 +30,7 @@ export class PushChannel implements NotificationChannel {
   }
 
   async send(notice: Notice): Promise<void> {
-    const event = { type: 'result', data: notice.data };
+    const { event } = notice;
     if (!notice.replyTo) {
       const reached = this.streams.push(notice.orderId, event);
       this.logger.info({ orderId: notice.orderId, streams: reached }, 'pushed to open streams');
