@@ -9,6 +9,8 @@ import { register } from 'prom-client';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { BodyErrorFilter } from './http/body-error.filter';
+import { DatabaseOutage } from './database/database-outage';
+import { DatabaseUnavailableFilter } from './http/database-unavailable.filter';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { traceIdOf } from './ops/logging';
 import { InProcessServer } from './messaging/in-process.server';
@@ -59,7 +61,10 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
   app.useGlobalFilters(
-    new BodyErrorFilter(app.get(HttpAdapterHost).httpAdapter),
+    new DatabaseUnavailableFilter(
+      app.get(DatabaseOutage),
+      new BodyErrorFilter(app.get(HttpAdapterHost).httpAdapter),
+    ),
     new DomainErrorFilter(),
   );
   app.enableShutdownHooks();

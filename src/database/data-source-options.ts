@@ -17,9 +17,15 @@ function migrationsGlob(): string {
 
 /**
  * TypeORM options for the PostgreSQL server (DATABASE_URL) or the embedded PGlite default.
- * Schema changes come only from migrations; `synchronize` stays off.
+ * Schema changes come only from migrations; `synchronize` stays off. On the server, waiting for
+ * a connection and for a query's answer are both bounded, so a lost database fails a request
+ * in seconds rather than holding it; `unboundedQueries` lifts the second, for `npm run
+ * db:migrate`, whose statements may rightly run long.
  */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export function dataSourceOptions(
+  config: AppConfig,
+  { unboundedQueries = false } = {},
+): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     migrations: [migrationsGlob()],
@@ -31,7 +37,11 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       ...common,
       url: config.database.url,
       poolSize: config.database.poolSize,
-      extra: { connectionTimeoutMillis: config.database.connectionTimeoutMs },
+      extra: {
+        connectionTimeoutMillis: config.database.connectionTimeoutMs,
+        // node-postgres reads 0 as "wait for ever".
+        query_timeout: unboundedQueries ? 0 : config.database.queryTimeoutMs,
+      },
     };
   }
   const { dataDir } = config.database;

@@ -3,13 +3,15 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DatabaseNotifications } from './database-notifications';
+import { DatabaseOutage } from './database-outage';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrationsOnce } from './migrations-under-lock';
 
 /**
  * The data source: the PostgreSQL server, or embedded PGlite. Pending migrations run at boot,
  * once for instances booting together; each module registers its own entities. Every module
- * may announce and hear notices through the database (DatabaseNotifications).
+ * may announce and hear notices through the database (DatabaseNotifications), and tell a lost
+ * database from a failed query (DatabaseOutage).
  */
 @Module({})
 export class DatabaseModule {
@@ -17,8 +19,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      providers: [DatabaseNotifications],
-      exports: [DatabaseNotifications],
+      providers: [DatabaseNotifications, DatabaseOutage],
+      exports: [DatabaseNotifications, DatabaseOutage],
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({

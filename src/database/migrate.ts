@@ -6,7 +6,7 @@ import { runMigrationsOnce } from './migrations-under-lock';
 /** `npm run db:migrate`: applies pending migrations to the configured database and exits. */
 async function migrate(): Promise<void> {
   const config = loadConfig();
-  const dataSource = new DataSource(dataSourceOptions(config));
+  const dataSource = new DataSource(dataSourceOptions(config, { unboundedQueries: true }));
   await dataSource.initialize();
   try {
     const applied = await runMigrationsOnce(dataSource, config);

@@ -9,6 +9,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { DatabaseOutage } from '../database/database-outage';
 import { returningRows } from '../database/returning-rows';
 
 /**
@@ -24,6 +25,7 @@ export class MessageRetention implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outage: DatabaseOutage,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(MessageRetention.name);
@@ -33,9 +35,11 @@ export class MessageRetention implements OnApplicationBootstrap, BeforeApplicati
     this.timer = setInterval(() => {
       this.pruning = this.prune()
         .then(() => undefined)
-        .catch((error: unknown) =>
-          this.logger.warn({ error: String(error) }, 'pruning old messages failed'),
-        );
+        .catch((error: unknown) => {
+          if (!this.outage.explains(error)) {
+            this.logger.warn({ error: String(error) }, 'pruning old messages failed');
+          }
+        });
     }, this.config.outbox.pruneIntervalMs);
     this.timer.unref();
   }

@@ -31,6 +31,10 @@ export function loggingParams(config: AppConfig): Params {
         return orderId ? { orderId } : {};
       },
       autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
+      // A 5xx the app answered on purpose (503 while draining or while the database is down)
+      // has no error of its own: pino-http would make one up, with a stack trace, per request.
+      customErrorObject: (_request, _response, error, value: Record<string, unknown>) =>
+        error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
       redact: ['req.headers.authorization', 'req.headers["x-internal-secret"]'],
     },
   };

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { DatabaseOutage } from '../../database/database-outage';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { PaymentBacklog } from './payment-backlog';
 import { PaymentRedrive } from './payment-redrive.service';
@@ -29,6 +30,7 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
     private readonly backlog: PaymentBacklog,
     private readonly redrive: PaymentRedrive,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outage: DatabaseOutage,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.ordersWaiting) private readonly waiting: Gauge,
     @InjectMetric(Metrics.ordersNeedingAttention) private readonly needingAttention: Gauge,
@@ -53,7 +55,9 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
         await this.redrive.sweep();
         await this.measure();
       } catch (error) {
-        this.logger.warn({ error: String(error) }, 'payment watchdog round failed');
+        if (!this.outage.explains(error)) {
+          this.logger.warn({ error: String(error) }, 'payment watchdog round failed');
+        }
       }
       await sleep(this.config.watchdog.intervalMs, undefined, { signal: this.stop.signal }).catch(
         () => undefined,

@@ -9,6 +9,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { DatabaseOutage } from '../../database/database-outage';
 import { DeadLetters } from '../../messaging/dead-letters/dead-letters';
 import { ConsumerLag, KafkaReading } from '../../messaging/kafka/consumer-lag';
 import { Outbox } from '../../messaging/outbox/outbox';
@@ -82,6 +83,7 @@ export class FleetFigures implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly modes: CheckoutModeService,
     private readonly backpressure: Backpressure,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outage: DatabaseOutage,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(FleetFigures.name);
@@ -92,7 +94,11 @@ export class FleetFigures implements OnApplicationBootstrap, BeforeApplicationSh
     this.sampling = every(
       REPORT_EVERY_MS,
       () => this.sample(),
-      (error) => this.logger.warn({ error: String(error) }, 'could not sample the fleet figures'),
+      (error) => {
+        if (!this.outage.explains(error)) {
+          this.logger.warn({ error: String(error) }, 'could not sample the fleet figures');
+        }
+      },
     );
   }
 

@@ -11,6 +11,7 @@ import { Counter, Summary } from 'prom-client';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { DatabaseOutage } from '../../database/database-outage';
 import { InstanceAddress } from '../../http/instance-address';
 import { Topics } from '../../messaging/topics';
 import { every, Repeating } from '../every';
@@ -36,6 +37,7 @@ export class InstanceReporter implements OnApplicationBootstrap, BeforeApplicati
     private readonly modes: CheckoutModeService,
     private readonly backpressure: Backpressure,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outage: DatabaseOutage,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.acceptRecentSeconds) private readonly accepts: Summary,
     @InjectMetric(Metrics.ordersSettled) private readonly settled: Counter<'status'>,
@@ -47,7 +49,11 @@ export class InstanceReporter implements OnApplicationBootstrap, BeforeApplicati
     this.reporting = every(
       REPORT_EVERY_MS,
       () => this.report(),
-      (error) => this.logger.warn({ error: String(error) }, 'could not report instance figures'),
+      (error) => {
+        if (!this.outage.explains(error)) {
+          this.logger.warn({ error: String(error) }, 'could not report instance figures');
+        }
+      },
     );
   }
 
