@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './app-process';
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, '..', '..', 'scripts', 'kafka.sh');
+const DEFAULT_DIR = join(__dirname, '..', '..', '.kafka');
 
 /** A Kafka broker of the tests' own, run by scripts/kafka.sh on a loopback port. */
 export class KafkaBroker {
@@ -11,6 +15,17 @@ export class KafkaBroker {
     readonly port: number,
     private readonly dir?: string,
   ) {}
+
+  /**
+   * A broker not started yet, on a free port whose next port (its controller's) is free too,
+   * keeping its data in `dir`.
+   */
+  static async onFreePorts(dir: string): Promise<KafkaBroker> {
+    for (;;) {
+      const port = await freePort();
+      if (await isFree(port + 1)) return new KafkaBroker(port, dir);
+    }
+  }
 
   get brokers(): string {
     return `127.0.0.1:${this.port}`;
@@ -22,6 +37,14 @@ export class KafkaBroker {
 
   async stop(): Promise<void> {
     await this.script('stop');
+  }
+
+  /** What the broker logged (warnings, and the lines that name its version and say it is up). */
+  async log(): Promise<string> {
+    return readFile(
+      join(this.dir ?? join(DEFAULT_DIR, `broker-${this.port}`), 'broker.log'),
+      'utf8',
+    );
   }
 
   private async script(command: 'start' | 'stop'): Promise<void> {
@@ -37,4 +60,12 @@ export class KafkaBroker {
       throw new Error(`scripts/kafka.sh ${command} failed:\n${stdout ?? ''}${stderr ?? ''}`);
     }
   }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }

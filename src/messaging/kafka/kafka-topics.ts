@@ -1,9 +1,17 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig, KafkaConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { Topics } from '../topics';
 import { KafkaClients } from './kafka-clients';
+
+/** How long a worker's boot waits for its topics; then it fails and is restarted. */
+const WORKER_WAITS_MS = 30_000;
+/** An API instance only publishes to the topics; it waits less and boots without them. */
+const API_WAITS_MS = 10_000;
+const FIRST_PAUSE_MS = 200;
+const MAX_PAUSE_MS = 2_000;
 
 /** Dead letters of a topic: records no retry could process, kept for humans (and replay). */
 export const deadLettersOf = (topic: string): string => `${topic}.dlq`;
@@ -33,7 +41,7 @@ export class KafkaTopics implements OnModuleInit {
    */
   async onModuleInit(): Promise<void> {
     try {
-      await this.ensure();
+      await this.ensure(this.worker ? WORKER_WAITS_MS : API_WAITS_MS);
     } catch (error) {
       if (this.worker) throw error;
       this.logger.warn(
@@ -62,29 +70,70 @@ export class KafkaTopics implements OnModuleInit {
     return `${this.kafka?.topicPrefix ?? ''}peak-checkout-workers`;
   }
 
-  /** Creates the app's topics that do not exist yet; existing ones are left as they are. */
-  async ensure(): Promise<void> {
+  /**
+   * Creates the app's topics that do not exist yet (existing ones are left as they are) and
+   * waits until every partition of each has a leader, trying again with a growing pause until
+   * `withinMs` has passed. Instances booting together on a new broker see transient errors: a
+   * topic another instance created a moment ago (TOPIC_ALREADY_EXISTS), one the controller
+   * created but the broker does not know yet (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs'
+   * `waitForLeaders` does not wait out), a cluster whose other brokers have not registered.
+   */
+  async ensure(withinMs = WORKER_WAITS_MS): Promise<void> {
     if (!this.kafka) return;
-    const { partitions, replicationFactor, minInsyncReplicas } = this.kafka;
     const wanted = this.consumed()
       .flatMap((topic) => [topic, deadLettersOf(topic)])
       .map((topic) => this.nameOf(topic));
+    const deadline = Date.now() + withinMs;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.createAndVerify(wanted);
+        return;
+      } catch (error) {
+        const pause = Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** (attempt - 1));
+        if (Date.now() + pause > deadline) {
+          throw new Error(
+            `Kafka topics ${wanted.join(', ')} are not ready after ${attempt} attempts in ` +
+              `${withinMs} ms: ${String(error)}. Check that the brokers in KAFKA_BROKERS are up.`,
+          );
+        }
+        this.logger.info({ attempt, error: String(error) }, 'Kafka topics not ready; trying again');
+        await sleep(pause);
+      }
+    }
+  }
+
+  private async createAndVerify(wanted: string[]): Promise<void> {
+    const { partitions, replicationFactor, minInsyncReplicas } = this.kafka!;
     const admin = this.clients.kafka().admin();
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
       const missing = wanted.filter((topic) => !existing.has(topic));
-      if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: partitions,
-          replicationFactor,
-          configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
-        })),
-      });
-      this.logger.info({ topics: missing, partitions, replicationFactor }, 'created Kafka topics');
+      if (missing.length > 0) {
+        // False when another instance created them all first: their leaders are checked below.
+        const created = await admin.createTopics({
+          waitForLeaders: false,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: partitions,
+            replicationFactor,
+            configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+          })),
+        });
+        if (created) {
+          this.logger.info(
+            { topics: missing, partitions, replicationFactor },
+            'created Kafka topics',
+          );
+        }
+      }
+      const { topics } = await admin.fetchTopicMetadata({ topics: wanted });
+      const leaderless = topics.flatMap(({ name, partitions }) =>
+        partitions.length === 0
+          ? [`${name} (no partitions)`]
+          : partitions.filter((p) => p.leader < 0).map((p) => `${name}/${p.partitionId}`),
+      );
+      if (leaderless.length > 0) throw new Error(`no leader yet: ${leaderless.join(', ')}`);
     } finally {
       await admin.disconnect();
     }
