@@ -10,6 +10,7 @@ import { FraudCheckModule } from './modules/fraud-check';
 import { NotificationModule } from './modules/notification';
 import { OrderModule } from './modules/order';
 import { PaymentModule } from './modules/payment';
+import { RuntimeModule } from './runtime/runtime.module';
 import { AdminModule } from './ops/admin/admin.module';
 import { ConsoleModule } from './ops/console/console.module';
 import { HealthModule } from './ops/health/health.module';
@@ -25,6 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        RuntimeModule,
         LoggerModule.forRoot(loggingParams(config)),
         DatabaseModule.forRoot(config),
         MetricsModule.forRoot(),

@@ -67,7 +67,6 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
     ),
     new DomainErrorFilter(),
   );
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

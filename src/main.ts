@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
+import { shutDownOnSignals } from './graceful-shutdown';
 
 async function main(): Promise<void> {
   let config;
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const app = await bootstrap(config);
+  shutDownOnSignals(app, config.shutdown.graceMs);
   console.log(`peak-checkout listening on ${await app.getUrl()} (docs at /docs)`);
 }
 

@@ -171,3 +171,28 @@ describe('SIGTERM to an API instance', () => {
     });
   });
 });
+
+describe('SIGTERM to an idle worker', () => {
+  it('exits with code 0 inside SHUTDOWN_GRACE_MS, and says how long it took', async () => {
+    const graceMs = 3000;
+    const worker = AppProcess.start(
+      processEnv({
+        APP_ROLES: 'worker',
+        KAFKA_TOPIC_PREFIX: newTopicPrefix(),
+        SHUTDOWN_GRACE_MS: String(graceMs),
+      }),
+      await freePort(),
+    );
+    await worker.ready();
+    await worker.logLinesUntil((lines) => lines.some((l) => l.msg === 'joined consumer group'));
+
+    const stopping = Date.now();
+    await worker.stop();
+    const tookMs = Date.now() - stopping;
+    expect(await worker.exitCode()).toBe(0);
+    expect(tookMs).toBeLessThan(graceMs);
+    const done = worker.logLines().find((line) => line.msg === 'shut down');
+    expect(done).toMatchObject({ graceMs });
+    expect(done!.durationMs).toBeLessThan(graceMs);
+  });
+});

@@ -1,18 +1,17 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { NextFunction, Request, Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { Server } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { ShutdownDeadline } from '../runtime/shutdown-deadline';
 
 /**
  * Graceful shutdown of the HTTP side: on SIGTERM the instance stops accepting connections,
  * answers requests that still arrive on open keep-alive connections with 503 (so the client
- * retries elsewhere), and waits up to SHUTDOWN_GRACE_MS for requests under way (a sync checkout
- * waiting for its payment) to finish. SSE streams are not waited for: they are closed, and
- * browsers reconnect to another instance, which reads the order from the database.
+ * retries elsewhere), and waits for requests under way (a sync checkout waiting for its payment)
+ * to finish until the shutdown's deadline (SHUTDOWN_GRACE_MS). SSE streams are not waited for:
+ * they are closed, and browsers reconnect to another instance, which reads the order from the
+ * database.
  */
 @Injectable()
 export class HttpDrain implements BeforeApplicationShutdown {
@@ -22,7 +21,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly deadline: ShutdownDeadline,
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext(HttpDrain.name);
@@ -58,7 +57,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
     if (waiting > 0) {
       this.logger.info({ inFlight: waiting }, 'draining: waiting for requests under way');
       const allDone = new Promise<void>((resolve) => (this.idle = resolve));
-      await Promise.race([allDone, sleep(this.config.shutdown.graceMs)]);
+      await this.deadline.waitFor(allDone);
     }
     this.logger.info({ finished: waiting - this.inFlight, cut: this.inFlight }, 'HTTP drained');
   }

@@ -13,6 +13,7 @@ import { deliverToHandlers } from '../deliver-to-handlers';
 import { Envelope, parseEnvelope } from '../envelope';
 import { InvalidMessageError } from '../invalid-message.error';
 import { runWithTrace } from '../trace-context';
+import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { DeadLetters } from '../dead-letters/dead-letters';
 import { OutboxRelay } from '../outbox/outbox-relay';
 import { KafkaClients } from './kafka-clients';
@@ -41,7 +42,6 @@ export interface ConsumerState {
 @Injectable()
 export class KafkaTransport extends ServerKafka implements BeforeApplicationShutdown {
   private readonly settings: KafkaConfig | null;
-  private readonly shutdown: AppConfig['shutdown'];
   private dispatcher: RecordDispatcher | null = null;
   private subscribed: string[] = [];
   private draining: Promise<void> | null = null;
@@ -61,6 +61,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
     private readonly deadLetters: DeadLetters,
     private readonly log: PinoLogger,
     private readonly backpressure: Backpressure,
+    private readonly deadline: ShutdownDeadline,
     @InjectMetric(Metrics.messagesConsumed) private readonly consumed: Counter<'topic' | 'result'>,
     @InjectMetric(Metrics.permitsInUse) private readonly permitsInUse: Gauge<'topic'>,
     @InjectMetric(Metrics.pausedPartitions) private readonly pausedPartitions: Gauge<'topic'>,
@@ -78,12 +79,16 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         // Not far below a relay's batch of 100 messages, though: a record batch larger than this
         // comes whole only for the first partition of a fetch.
         maxBytesPerPartition: config.kafka?.maxBytesPerPartition ?? 65_536,
+        // kafkajs stops a consumer only once its fetch under way returns, and a fetch with
+        // nothing to return (an idle worker's, or a paused one's sleep) lasts this long
+        // (kafkajs' default: 5 s, which a shutdown would wait). 500 ms is the Java consumer's
+        // fetch.max.wait.ms; a fetch that finds records returns at once either way.
+        maxWaitTimeInMs: 500,
       },
       producer: { createPartitioner: Partitioners.DefaultPartitioner },
       postfixId: '',
     });
     this.settings = config.kafka;
-    this.shutdown = config.shutdown;
     this.log.setContext(KafkaTransport.name);
   }
 
@@ -107,9 +112,9 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
   }
 
   /**
-   * Stops taking records, lets those running finish within SHUTDOWN_GRACE_MS and commits
-   * them, and publishes the results they produced; the consumer then leaves its group when
-   * Nest closes the transport.
+   * Stops taking records, lets those running finish until the shutdown's deadline
+   * (SHUTDOWN_GRACE_MS) and commits them, and publishes the results they produced; the
+   * consumer then leaves its group when Nest closes the transport.
    */
   drain(): Promise<void> {
     this.draining ??= this.drainOnce();
@@ -120,13 +125,25 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
     await this.drain();
   }
 
+  /**
+   * Leaves the group and disconnects, waited for until the shutdown's deadline only: kafkajs'
+   * disconnect waits for the requests in flight, and during a rebalance the broker holds a
+   * JoinGroup up to the group's rebalance timeout (seen after a broker restart).
+   */
+  override async close(): Promise<void> {
+    if (!(await this.deadline.waitFor(super.close()))) {
+      this.log.warn(
+        'consumer not disconnected by the shutdown deadline; its group will time it out',
+      );
+    }
+  }
+
   private async drainOnce(): Promise<void> {
     if (!this.dispatcher) return;
     const inFlight = this.dispatcher.inFlight();
     this.log.info({ inFlight }, 'draining: no new records; waiting for those running');
-    const { finished, handedBack } = await this.dispatcher.drain(
-      this.subscribed,
-      this.shutdown.graceMs,
+    const { finished, handedBack } = await this.dispatcher.drain(this.subscribed, (work) =>
+      this.deadline.waitFor(work),
     );
     await this.relay.flush();
     this.log.info({ finished, handedBack }, 'drained');

@@ -98,15 +98,18 @@ export class RecordDispatcher {
   }
 
   /**
-   * Stops taking records, waits up to `graceMs` for those running, commits what finished.
-   * What still runs then is not committed: the partition's next owner reads it again.
+   * Stops taking records, waits for those running as long as `waitFor` lets it (true: they
+   * settled in time), commits what finished. What still runs then is not committed: the
+   * partition's next owner reads it again.
    */
-  async drain(topics: string[], graceMs: number): Promise<DrainResult> {
+  async drain(
+    topics: string[],
+    waitFor: (work: Promise<unknown>) => Promise<boolean>,
+  ): Promise<DrainResult> {
     this.draining = true;
     this.consumer.pause(topics.map((topic) => ({ topic })));
     const running = [...this.running];
-    const settled = Promise.allSettled(running).then(() => true);
-    const finishedInTime = await Promise.race([settled, sleep(graceMs).then(() => false)]);
+    const finishedInTime = await waitFor(Promise.allSettled(running));
     await this.flushCommits();
     const handedBack = finishedInTime ? 0 : this.running.size;
     return { finished: running.length - handedBack, handedBack };

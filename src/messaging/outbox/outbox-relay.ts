@@ -14,6 +14,7 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { returningRows } from '../../database/returning-rows';
 import { Metrics } from '../../ops/metrics/metric-names';
+import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { Envelope } from '../envelope';
 import { Outbox } from './outbox';
 import { KafkaPublisher } from '../kafka/kafka-publisher';
@@ -44,6 +45,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly outbox: Outbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
+    private readonly deadline: ShutdownDeadline,
     @InjectMetric(Metrics.outboxBacklog) private readonly backlog: Gauge,
   ) {
     this.logger.setContext(OutboxRelay.name);
@@ -55,23 +57,33 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.stopped = this.relay();
   }
 
-  /** Stops before the database pool and the producer close (their hooks come after). */
+  /**
+   * Stops before the database pool and the producer close (their hooks come after). A publish
+   * under way past the shutdown's deadline is not waited for: its rows' claim runs out and
+   * another relay publishes them.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.stopIdling?.();
-    await this.stopped;
+    await this.deadline.waitFor(this.stopped!);
     await this.flush();
   }
 
   /**
-   * Publishes what is waiting now, loop or no loop: on the way out, what the last records a
-   * worker drained produced. What cannot be published stays for the next relay.
+   * Publishes what is waiting now, loop or no loop, until the shutdown's deadline: on the way
+   * out, what the last records a worker drained produced. What cannot be published in time
+   * stays for the next relay.
    */
   async flush(): Promise<void> {
     if (!this.config.kafka) return;
     try {
-      while ((await this.publishBatch()) === this.config.outbox.batchSize);
+      let published: number;
+      do {
+        const withinMs = this.deadline.remainingMs();
+        if (withinMs === 0) throw new Error('no time left before the shutdown deadline');
+        published = await this.publishBatch(withinMs);
+      } while (published === this.config.outbox.batchSize);
     } catch (error) {
       this.logger.warn({ error: String(error) }, 'outbox flush failed; the rows wait');
     }
@@ -111,8 +123,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** Publishes one batch; returns how many rows it published. */
-  private async publishBatch(): Promise<number> {
+  /** Publishes one batch (given up after `withinMs`); returns how many rows it published. */
+  private async publishBatch(withinMs?: number): Promise<number> {
     const claimed = await returningRows<{ id: string; envelope: Envelope }>(
       this.dataSource.manager,
       `UPDATE outbox SET claimed_until = now() + make_interval(secs => $2)
@@ -125,7 +137,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (claimed.length === 0) return 0;
     claimed.sort((a, b) => Number(a.id) - Number(b.id));
     try {
-      await this.publisher.publish(claimed.map((row) => row.envelope));
+      await this.publisher.publish(
+        claimed.map((row) => row.envelope),
+        withinMs,
+      );
     } catch (error) {
       await this.dataSource.query(`UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1)`, [
         claimed.map((row) => row.id),
