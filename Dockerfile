@@ -14,6 +14,11 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# Without DATABASE_URL the app keeps an embedded database in ./data/pglite (PGLITE_DATA_DIR):
+# made here for the node user, who cannot create it in root's /app, and a volume so the data
+# stays out of the container's own layer (a new volume starts with this directory's owner).
+RUN mkdir -p /app/data/pglite && chown -R node:node /app/data
+VOLUME ["/app/data/pglite"]
 USER node
 EXPOSE 3000
 CMD ["node", "dist/main.js"]
