@@ -30,7 +30,7 @@ fetch() {
   local partial
   mkdir -p "$(dirname "$libs")"
   partial=$(mktemp -d "$libs.partial.XXXXXX")
-  if ! mvn -q -B -Dstyle.color=never -f "$root/kafka/pom.xml" \
+  if ! mvn -q -B -f "$root/kafka/pom.xml" \
     org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$partial"; then
     rm -rf "$partial"
