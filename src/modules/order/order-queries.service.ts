@@ -7,7 +7,7 @@ import { StuckOrderView } from './dto/stuck-order.view';
 import { Order, OrderLine, TimelineEntry } from './order.entities';
 import { OrderNotFoundError } from './order.errors';
 import { orderViewOf } from './order-view';
-import { STUCK_ORDER } from './payment-backlog';
+import { STUCK_ORDER } from './payment-watch/payment-backlog';
 
 /** What a shopper may read of their orders; another shopper's order does not exist for them. */
 @Injectable()

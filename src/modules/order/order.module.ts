@@ -10,13 +10,13 @@ import { OrderUpdatesController } from './order-updates.controller';
 import { OrderController } from './order.controller';
 import { Order, OrderLine, PaymentRetry, TimelineEntry } from './order.entities';
 import { OrderHandlers } from './order.handlers';
-import { PaymentBacklog } from './payment-backlog';
-import { PaymentRedrive } from './payment-redrive.service';
+import { PaymentBacklog } from './payment-watch/payment-backlog';
+import { PaymentRedrive } from './payment-watch/payment-redrive.service';
 import { PaymentRequests } from './payment-request';
-import { PaymentWatchdog } from './payment-watchdog';
+import { PaymentWatchdog } from './payment-watch/payment-watchdog';
 import { PlaceOrderService } from './place-order.service';
 import { RetryPaymentService } from './retry-payment.service';
-import { StuckOrdersController } from './stuck-orders.controller';
+import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
 
 /**
  * Orders: placement from the cart, payment retries, the state machine, status and timeline,

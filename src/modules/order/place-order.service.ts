@@ -16,7 +16,7 @@ import { OrderTimeline } from './order-timeline';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
 import { PaymentRequests } from './payment-request';
-import { watchUntilSql } from './payment-watch';
+import { watchUntilSql } from './payment-watch/payment-watch';
 import { requestHashOf } from './request-hash';
 
 type NewOrder = Pick<

@@ -20,7 +20,7 @@ import {
   PaymentNotRetryableError,
 } from './order.errors';
 import { PaymentRequests } from './payment-request';
-import { watchFromNow } from './payment-watch';
+import { watchFromNow } from './payment-watch/payment-watch';
 import { PlacedOrder } from './place-order.service';
 import { requestHashOf } from './request-hash';
 

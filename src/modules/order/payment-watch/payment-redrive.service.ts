@@ -2,15 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import { Counter } from 'prom-client';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { returningRows } from '../../database/returning-rows';
-import { DeliveryFailedError, UnitOfWork } from '../../messaging';
-import { Metrics } from '../../ops/metrics/metric-names';
-import { Order, OrderLine } from './order.entities';
-import { OrderNotFoundError, OrderNotWaitingError } from './order.errors';
-import { OrderQueries } from './order-queries.service';
-import { PayableOrder, PaymentRequests } from './payment-request';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { returningRows } from '../../../database/returning-rows';
+import { DeliveryFailedError, UnitOfWork } from '../../../messaging';
+import { Metrics } from '../../../ops/metrics/metric-names';
+import { Order, OrderLine } from '../order.entities';
+import { OrderNotFoundError, OrderNotWaitingError } from '../order.errors';
+import { OrderQueries } from '../order-queries.service';
+import { PayableOrder, PaymentRequests } from '../payment-request';
 import { watchFromNow } from './payment-watch';
 
 /** What a re-drive needs of the order it claims. */

@@ -18,11 +18,11 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminUser, ApiAdminUser } from '../../ops/admin/admin-user.decorator';
-import { AdminGuard } from '../../ops/admin/admin.guard';
-import { OrderView } from './dto/order.view';
-import { StuckOrderView } from './dto/stuck-order.view';
-import { OrderQueries } from './order-queries.service';
+import { AdminUser, ApiAdminUser } from '../../../ops/admin/admin-user.decorator';
+import { AdminGuard } from '../../../ops/admin/admin.guard';
+import { OrderView } from '../dto/order.view';
+import { StuckOrderView } from '../dto/stuck-order.view';
+import { OrderQueries } from '../order-queries.service';
 import { PaymentRedrive } from './payment-redrive.service';
 
 /** What admins see of orders whose payment result did not come back in time. */

@@ -8,10 +8,10 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge } from 'prom-client';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { DatabaseOutage } from '../../database/database-outage';
-import { Metrics } from '../../ops/metrics/metric-names';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { DatabaseOutage } from '../../../database/database-outage';
+import { Metrics } from '../../../ops/metrics/metric-names';
 import { PaymentBacklog } from './payment-backlog';
 import { PaymentRedrive } from './payment-redrive.service';
 
