@@ -70,6 +70,24 @@ describe('loadConfig', () => {
     );
   });
 
+  it('watches a sync order as long as its payment can run, unless told otherwise', () => {
+    // 2 × (3 calls of 5 s + backoffs of 50 and 100 ms) + 5 s for the database work.
+    expect(loadConfig({}).watchdog).toMatchObject({
+      lossWindowMs: 300_000,
+      syncLossWindowMs: 35_300,
+      intervalMs: 1000,
+    });
+    expect(
+      loadConfig({ GATEWAY_TIMEOUT_MS: '1000', PAYMENT_MAX_ATTEMPTS: '1' }).watchdog
+        .syncLossWindowMs,
+    ).toBe(7000);
+    // Never longer than the loss window, which stays the last line of defence…
+    expect(loadConfig({ LOSS_WINDOW_MS: '2000' }).watchdog.syncLossWindowMs).toBe(2000);
+    // …unless set.
+    expect(loadConfig({ SYNC_LOSS_WINDOW_MS: '60000' }).watchdog.syncLossWindowMs).toBe(60_000);
+    expect(() => loadConfig({ SYNC_LOSS_WINDOW_MS: '10' })).toThrow(/SYNC_LOSS_WINDOW_MS="10"/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('embedded');
   });

@@ -83,12 +83,34 @@ const environmentSchema = z.object({
   MAX_IN_FLIGHT: integer(32, 1),
   CONSUMER_MAX_IN_FLIGHT: integer(64, 1),
   LOSS_WINDOW_MS: integer(5 * 60_000, 100),
-  WATCHDOG_INTERVAL_MS: integer(10_000, 50),
+  // Unset: the longest a sync payment runs while nothing is wrong (see longestSyncPaymentMs).
+  SYNC_LOSS_WINDOW_MS: z.coerce.number().int().min(100).optional(),
+  WATCHDOG_INTERVAL_MS: integer(1000, 50),
   REDRIVE_LIMIT: integer(3, 0),
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
 });
 
 export type Environment = Record<string, string | undefined>;
+
+/** What a sync payment's own database work (fraud check, record, settle) is allowed on top. */
+const SYNC_PAYMENT_MARGIN_MS = 5000;
+
+/**
+ * The longest a sync payment runs while nothing is wrong: every gateway call of its
+ * authorization timing out, with the backoffs between them; as long again for the void of a
+ * call left unanswered (re-driving meanwhile could see the void cancel the charge the re-drive
+ * records); and a margin for its database work. A sync order still waiting past it lost the
+ * process (or the database) running its payment.
+ */
+export function longestSyncPaymentMs(payment: {
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+}): number {
+  const { timeoutMs, maxAttempts, retryBaseMs } = payment;
+  const backoffs = retryBaseMs * (2 ** (maxAttempts - 1) - 1);
+  return 2 * (maxAttempts * timeoutMs + backoffs) + SYNC_PAYMENT_MARGIN_MS;
+}
 
 /** When auto mode leaves sync mode, and when it comes back. */
 export interface AutoThresholds {
@@ -131,7 +153,14 @@ export interface AppConfig {
   autoMode: AutoThresholds & { sampleMs: number; latencyWindowMs: number };
   settings: { pollMs: number };
   backpressure: { maxInFlight: number; consumerMaxInFlight: number };
-  watchdog: { lossWindowMs: number; intervalMs: number; redriveLimit: number };
+  watchdog: {
+    /** How long an async order may wait for its result before the watchdog looks where it is. */
+    lossWindowMs: number;
+    /** How long a sync order may wait: past it, the process running its payment is gone. */
+    syncLossWindowMs: number;
+    intervalMs: number;
+    redriveLimit: number;
+  };
   shutdown: { graceMs: number };
   roles: { api: boolean; worker: boolean };
   admin: { token: string | null };
@@ -223,6 +252,16 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     },
     watchdog: {
       lossWindowMs: e.LOSS_WINDOW_MS,
+      syncLossWindowMs:
+        e.SYNC_LOSS_WINDOW_MS ??
+        Math.min(
+          e.LOSS_WINDOW_MS,
+          longestSyncPaymentMs({
+            timeoutMs: e.GATEWAY_TIMEOUT_MS,
+            maxAttempts: e.PAYMENT_MAX_ATTEMPTS,
+            retryBaseMs: e.PAYMENT_RETRY_BASE_MS,
+          }),
+        ),
       intervalMs: e.WATCHDOG_INTERVAL_MS,
       redriveLimit: e.REDRIVE_LIMIT,
     },

@@ -10,6 +10,7 @@ import { OrderUpdatesController } from './order-updates.controller';
 import { OrderController } from './order.controller';
 import { Order, OrderLine, PaymentRetry, TimelineEntry } from './order.entities';
 import { OrderHandlers } from './order.handlers';
+import { CutOffPayments } from './payment-watch/cut-off-payments';
 import { PaymentBacklog } from './payment-watch/payment-backlog';
 import { PaymentRedrive } from './payment-watch/payment-redrive.service';
 import { PaymentRequests } from './payment-request';
@@ -39,6 +40,7 @@ import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
     PaymentRequests,
     PaymentRedrive,
     PaymentWatchdog,
+    CutOffPayments,
     PaymentBacklog,
   ],
   exports: [OrderStreams, PaymentBacklog],

@@ -16,7 +16,8 @@ import { OrderTimeline } from './order-timeline';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
 import { PaymentRequests } from './payment-request';
-import { watchUntilSql } from './payment-watch/payment-watch';
+import { CutOffPayments } from './payment-watch/cut-off-payments';
+import { watchUntilSql, watchWindowMs } from './payment-watch/payment-watch';
 import { requestHashOf } from './request-hash';
 
 type NewOrder = Pick<
@@ -56,6 +57,7 @@ export class PlaceOrderService {
     private readonly modes: CheckoutModeService,
     private readonly load: CheckoutLoadMeter,
     private readonly paymentRequests: PaymentRequests,
+    private readonly cutOff: CutOffPayments,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -101,6 +103,7 @@ export class PlaceOrderService {
       placed = await (mode === 'sync' ? this.load.duringSyncCheckout(placing) : placing());
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
+        this.cutOff.note(orderId, error.cause);
         this.logger.error(
           { orderId, error: String(error.cause) },
           'order placed but its payment did not complete',
@@ -156,7 +159,7 @@ export class PlaceOrderService {
         lines.map((line) => line.name),
         lines.map((line) => line.unitPriceCents),
         lines.map((line) => line.quantity),
-        this.config.watchdog.lossWindowMs / 1000,
+        watchWindowMs(this.config.watchdog, order.mode) / 1000,
       ],
     );
     return { createdAt: written.created_at, updatedAt: written.updated_at };
@@ -179,6 +182,7 @@ export class PlaceOrderService {
         });
       } catch (error) {
         if (!(error instanceof DeliveryFailedError)) throw error;
+        this.cutOff.note(order.id, error.cause);
         this.logger.error(
           { orderId: order.id, error: String(error.cause) },
           'payment asked again did not complete',

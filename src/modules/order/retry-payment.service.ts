@@ -20,7 +20,8 @@ import {
   PaymentNotRetryableError,
 } from './order.errors';
 import { PaymentRequests } from './payment-request';
-import { watchFromNow } from './payment-watch/payment-watch';
+import { CutOffPayments } from './payment-watch/cut-off-payments';
+import { watchFromNow, watchWindowMs } from './payment-watch/payment-watch';
 import { PlacedOrder } from './place-order.service';
 import { requestHashOf } from './request-hash';
 
@@ -41,6 +42,7 @@ export class RetryPaymentService {
     private readonly modes: CheckoutModeService,
     private readonly load: CheckoutLoadMeter,
     private readonly paymentRequests: PaymentRequests,
+    private readonly cutOff: CutOffPayments,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -85,7 +87,7 @@ export class RetryPaymentService {
             failureReason: null,
             redrives: 0,
             needsAttentionAt: null,
-            watchUntil: watchFromNow(this.config.watchdog.lossWindowMs),
+            watchUntil: watchFromNow(watchWindowMs(this.config.watchdog, mode)),
           },
         );
         await this.timeline.append(manager, orderId, step.to, { attempt, mode });
@@ -98,6 +100,7 @@ export class RetryPaymentService {
       await (mode === 'sync' ? this.load.duringSyncCheckout(retrying) : retrying());
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
+        this.cutOff.note(orderId, error.cause);
         this.logger.error(
           { orderId, error: String(error.cause) },
           'payment retried but it did not complete',

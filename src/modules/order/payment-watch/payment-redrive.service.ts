@@ -11,7 +11,8 @@ import { Order, OrderLine } from '../order.entities';
 import { OrderNotFoundError, OrderNotWaitingError } from '../order.errors';
 import { OrderQueries } from '../order-queries.service';
 import { PayableOrder, PaymentRequests } from '../payment-request';
-import { watchFromNow } from './payment-watch';
+import { CutOffPayments } from './cut-off-payments';
+import { watchUntilSql } from './payment-watch';
 
 /** What a re-drive needs of the order it claims. */
 interface ClaimedOrder extends PayableOrder {
@@ -26,6 +27,11 @@ export interface Overdue {
 }
 
 const BATCH = 50;
+/**
+ * Sync orders whose payments one instance re-runs at once: each holds a pooled connection at a
+ * time, and the requests this instance serves need theirs.
+ */
+const SYNC_REDRIVES_AT_ONCE = 4;
 
 /** Waiting for payment past its deadline, not yet flagged for a human. */
 const OVERDUE = `status = 'PENDING_PAYMENT' AND needs_attention_at IS NULL AND watch_until < now()`;
@@ -44,6 +50,7 @@ export class PaymentRedrive {
     private readonly unitOfWork: UnitOfWork,
     private readonly paymentRequests: PaymentRequests,
     private readonly queries: OrderQueries,
+    private readonly cutOff: CutOffPayments,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.ordersOverdue) private readonly overdue: Counter<'action'>,
@@ -51,19 +58,28 @@ export class PaymentRedrive {
     this.logger.setContext(PaymentRedrive.name);
   }
 
-  /** Re-drives the overdue orders within the limit and flags those past it. */
+  /**
+   * Re-drives the overdue orders within the limit and flags those past it. Sync orders are
+   * re-driven a few at a time, each running its payment here, in-process, as it was accepted.
+   */
   async sweep(): Promise<Overdue> {
     const { redriveLimit } = this.config.watchdog;
     const redriven: string[] = [];
-    while (redriven.length < BATCH) {
-      const orderId = await this.redriveFirst(
-        `${OVERDUE} AND redrives < $1`,
-        [redriveLimit],
-        'watchdog',
-      );
-      if (!orderId) break;
-      redriven.push(orderId);
-    }
+    const redriveUntilNone = async (mode: Order['mode']) => {
+      while (redriven.length < BATCH) {
+        const orderId = await this.redriveFirst(
+          `mode = $2 AND ${OVERDUE} AND redrives < $1`,
+          [redriveLimit, mode],
+          'watchdog',
+        );
+        if (!orderId) return;
+        redriven.push(orderId);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: SYNC_REDRIVES_AT_ONCE }, () => redriveUntilNone('sync')),
+    );
+    await redriveUntilNone('async');
     const flagged = await this.unitOfWork.run(({ manager }) =>
       returningRows<{ id: string; redrives: number }>(
         manager,
@@ -96,19 +112,21 @@ export class PaymentRedrive {
   private async redriveFirst(where: string, params: unknown[], by: string): Promise<string | null> {
     // Kept outside the unit of work: a failed in-process delivery throws after the commit.
     const claim: { order: ClaimedOrder | null } = { order: null };
+    const { syncLossWindowMs, lossWindowMs } = this.config.watchdog;
+    const [syncWindow, asyncWindow] = [params.length + 1, params.length + 2];
     try {
       await this.unitOfWork.run(async ({ manager, publish }) => {
         const [order] = await returningRows<ClaimedOrder>(
           manager,
           `UPDATE orders
               SET redrives = redrives + 1, needs_attention_at = NULL,
-                  watch_until = ${watchFromNow(this.config.watchdog.lossWindowMs)()}
+                  watch_until = ${watchUntilSql(`(CASE mode WHEN 'sync' THEN $${syncWindow} ELSE $${asyncWindow} END)`)}
             WHERE id = (SELECT id FROM orders WHERE ${where}
                          ORDER BY watch_until LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, user_id AS "userId", mode, amount_cents AS "amountCents", currency,
                       payment_token AS "paymentToken", payment_attempt AS "paymentAttempt",
                       redrives`,
-          params,
+          [...params, syncLossWindowMs / 1000, lossWindowMs / 1000],
         );
         if (!order) return;
         claim.order = order;
@@ -123,6 +141,7 @@ export class PaymentRedrive {
       // A sync order's payment runs in-process after the commit: the re-drive stands even if
       // that run fails, and its next deadline will catch it.
       if (!(error instanceof DeliveryFailedError)) throw error;
+      if (claim.order) this.cutOff.note(claim.order.id, error.cause);
       this.logger.error(
         { orderId: claim.order?.id, error: String(error.cause) },
         're-driven payment did not complete',

@@ -12,13 +12,17 @@ import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { DatabaseOutage } from '../../../database/database-outage';
 import { Metrics } from '../../../ops/metrics/metric-names';
+import { ShutdownDeadline } from '../../../runtime/shutdown-deadline';
+import { CutOffPayments } from './cut-off-payments';
 import { PaymentBacklog } from './payment-backlog';
 import { PaymentRedrive } from './payment-redrive.service';
 
 /**
  * Lost-message detection: every WATCHDOG_INTERVAL_MS, orders that waited for their payment
- * longer than LOSS_WINDOW_MS are re-driven, up to REDRIVE_LIMIT times, then flagged for a
- * human. Runs on every instance; the database hands each overdue order to one of them.
+ * past their deadline (a sync order SYNC_LOSS_WINDOW_MS, an async one LOSS_WINDOW_MS) are
+ * re-driven, up to REDRIVE_LIMIT times, then flagged for a human. Sync payments this process
+ * saw cut off by a database outage are made due as soon as the database answers. Runs on every
+ * instance; the database hands each overdue order to one of them.
  */
 @Injectable()
 export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -29,6 +33,8 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
   constructor(
     private readonly backlog: PaymentBacklog,
     private readonly redrive: PaymentRedrive,
+    private readonly cutOff: CutOffPayments,
+    private readonly deadline: ShutdownDeadline,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outage: DatabaseOutage,
     private readonly logger: PinoLogger,
@@ -46,12 +52,15 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.stop.abort();
-    await this.stopped;
+    // A sync payment it re-runs may take the gateway's timeouts; past the deadline it is cut,
+    // and its new deadline brings it back on another instance.
+    await this.deadline.waitFor(this.stopped!);
   }
 
   private async watch(): Promise<void> {
     while (this.running) {
       try {
+        await this.cutOff.makeDue();
         await this.redrive.sweep();
         await this.measure();
       } catch (error) {
