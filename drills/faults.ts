@@ -37,7 +37,7 @@ export interface Fault {
 export interface FaultWatcher {
   accepted(arrival: Arrival, context: FaultContext): void;
   /** Figures of its own once the load has stopped and every order is final. */
-  settle(decisionTimes: Map<string, number>): Promise<Record<string, number | string | null>>;
+  settle(decidedAt: Map<string, number>): Promise<Record<string, number | string | null>>;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -131,7 +131,13 @@ const modeFlips: Fault = {
  * load balancer without sticky sessions sends them; each stream should get the order's result.
  */
 function streamsElsewhere(): Fault {
-  const followed: { orderId: string; stream: Promise<EventStream>; resultAt: number | null }[] = [];
+  const followed: {
+    orderId: string;
+    stream: Promise<EventStream>;
+    resultAt: number | null;
+    /** The stream opened after the decision: its first `status` already told the result. */
+    knownAtOpen: boolean;
+  }[] = [];
   let windowOpen = false;
   const MAX_STREAMS = 60;
   return {
@@ -153,6 +159,7 @@ function streamsElsewhere(): Fault {
         const entry = {
           orderId: arrival.orderId,
           resultAt: null as number | null,
+          knownAtOpen: false,
           stream: EventStream.open(`${other.app.url}/orders/${arrival.orderId}/events`, {
             'x-user-id': arrival.shopper,
             accept: 'text/event-stream',
@@ -164,6 +171,7 @@ function streamsElsewhere(): Fault {
           const final = (status?.data as { status?: string } | undefined)?.status;
           if (final && final !== 'PENDING_PAYMENT') {
             entry.resultAt = Date.now();
+            entry.knownAtOpen = true;
             return;
           }
           await stream.next('result', 30_000).then(
@@ -172,17 +180,18 @@ function streamsElsewhere(): Fault {
           );
         });
       },
-      async settle(decisionTimes) {
+      async settle(decidedAt) {
         await sleep(5000);
         const streams = await Promise.all(followed.map((entry) => entry.stream));
         streams.forEach((stream) => stream.close());
         const delays = followed
-          .filter((entry) => entry.resultAt !== null && decisionTimes.has(entry.orderId))
-          .map((entry) => Math.max(0, entry.resultAt! - decisionTimes.get(entry.orderId)!))
+          .filter((entry) => entry.resultAt !== null && decidedAt.has(entry.orderId))
+          .map((entry) => Math.max(0, entry.resultAt! - decidedAt.get(entry.orderId)!))
           .sort((a, b) => a - b);
         return {
           streamsOpened: followed.length,
           streamsWithResult: delays.length,
+          resultKnownAtOpen: followed.filter((entry) => entry.knownAtOpen).length,
           resultWithin1s: delays.filter((delay) => delay <= 1000).length,
           medianResultDelayMs: delays.length ? Math.round(delays[delays.length >> 1]) : null,
         };

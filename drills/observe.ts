@@ -93,15 +93,18 @@ export async function ordersOf(db: Client, orders: DrillOrders): Promise<OrderRe
   }));
 }
 
-/** When each of the drill's payments was completed (recorded), in epoch milliseconds. */
-export async function paymentTimesOf(db: Client, orders: DrillOrders): Promise<number[]> {
-  const { rows } = await db.query<{ at: number }>(
-    `SELECT extract(epoch FROM p.created_at) * 1000 AS at
+/** Each of the drill's payments as recorded (its decision), in epoch milliseconds. */
+export async function paymentsOf(
+  db: Client,
+  orders: DrillOrders,
+): Promise<{ orderId: string; at: number }[]> {
+  const { rows } = await db.query<{ orderId: string; at: number }>(
+    `SELECT p.order_id AS "orderId", extract(epoch FROM p.created_at) * 1000 AS at
        FROM payments p JOIN orders o ON o.id = p.order_id
       WHERE o.user_id LIKE $1 ORDER BY p.created_at`,
     [`${orders.shopperPrefix}%`],
   );
-  return rows.map((row) => Number(row.at));
+  return rows.map((row) => ({ orderId: row.orderId, at: Number(row.at) }));
 }
 
 /** Units held by paid or waiting orders beyond the stock, and paid orders charged twice. */

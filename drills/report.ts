@@ -33,7 +33,7 @@ export function markdownOf(report: DrillReport): string {
     '',
     'The seed measured one server down at 10 s of errors plus a 2 s consumer-group rebalance.',
     '',
-    '| drill | mode | fault | outage (no payment) | longest order wait | all final after the fault | answers during the fault | lost | charged twice | oversold | charges − paid |',
+    '| drill | mode | fault | outage (no payment) | longest order wait | all final after the fault | answers during the fault | lost or not final | charged twice | oversold | charges − paid |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.drills.map(
       (d) =>

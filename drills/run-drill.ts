@@ -4,7 +4,7 @@ import {
   DrillOrders,
   longestGapSeconds,
   ordersOf,
-  paymentTimesOf,
+  paymentsOf,
   perSecond,
   stockAndPaymentsOf,
   stockTheDrill,
@@ -100,16 +100,15 @@ export async function runDrill(bench: DrillBench, fault: Fault, run: number): Pr
   if (!allFinal)
     context.log(`${fault.name}: orders still waiting after ${bench.finalWithinSeconds} s`);
 
-  const { records, paymentTimes, stock } = await withDatabase(bench.databaseUrl, async (db) => ({
+  const { records, payments, stock } = await withDatabase(bench.databaseUrl, async (db) => ({
     records: await ordersOf(db, orders),
-    paymentTimes: await paymentTimesOf(db, orders),
+    payments: await paymentsOf(db, orders),
     stock: await stockAndPaymentsOf(db, orders),
   }));
+  const paymentTimes = payments.map((payment) => payment.at);
   const ledgerAfter = await bench.gateway.ledger();
   const watched = fault.watch
-    ? await fault.watch.settle(
-        new Map(records.filter((r) => r.finalAt !== null).map((r) => [r.id, r.finalAt!])),
-      )
+    ? await fault.watch.settle(new Map(payments.map((p) => [p.orderId, p.at])))
     : {};
 
   const accepted = arrivals.filter((a) => a.outcome === 'accepted');
