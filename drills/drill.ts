@@ -194,6 +194,13 @@ async function main(options: Options): Promise<void> {
     }
     console.log(`\n${summaryOf(report).join('\n')}`);
     log(`written to ${options.out}/results.{md,json} and one picture per drill`);
+    const missed = results.filter((result) => !result.aim.met).map((result) => result.drill);
+    if (missed.length > 0) log(`aims not met: ${missed.join(', ')}`);
+    const broken = results.filter((r) => Object.values(r.invariants).some((count) => count !== 0));
+    if (broken.length > 0) {
+      log(`INVARIANTS BROKEN in ${broken.map((r) => r.drill).join(', ')}`);
+      process.exitCode = 1;
+    }
   } finally {
     log('stopping the fleet, the gateway simulator, Kafka and PostgreSQL');
     await fleet?.stopAll().catch((error: unknown) => log(`fleet stop: ${String(error)}`));

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStream } from '../test/support/event-stream';
 import { KafkaBroker } from '../test/support/kafka-broker';
 import { Fleet } from './fleet';
+import type { DrillResult } from './run-drill';
 import { PostgresCluster } from './postgres-cluster';
 import { Arrival } from './steady-load';
 
@@ -29,9 +30,16 @@ export interface Fault {
   /** One line: what is done to the fleet. */
   summary: string;
   mode: 'sync' | 'async';
+  /** What the fleet must show under this fault (besides every invariant at 0). */
+  aim: Aim;
   inject(context: FaultContext): Promise<FaultWindow>;
   /** Optional: sees every accepted order while the load runs (streams follow them). */
   watch?: FaultWatcher;
+}
+
+export interface Aim {
+  text: string;
+  met(result: DrillResult): boolean;
 }
 
 export interface FaultWatcher {
@@ -47,6 +55,10 @@ const workerKill: Fault = {
   summary:
     '`kill -9` of worker-1 under load; it is started again at once, as an orchestrator would',
   mode: 'async',
+  aim: {
+    text: 'payments move again within 10 s of the kill',
+    met: (r) => r.outageSeconds <= 10 && r.allFinalAfterFaultSeconds !== null,
+  },
   async inject({ fleet, log }) {
     const startedAt = Date.now();
     await fleet.kill('worker-1');
@@ -61,6 +73,10 @@ const workerRollingRestart: Fault = {
   name: 'worker-rolling-restart',
   summary: 'SIGTERM each worker in turn, wait for it to drain and exit, start it again',
   mode: 'async',
+  aim: {
+    text: 'no gap in payments over 2 s',
+    met: (r) => r.outageSeconds <= 2,
+  },
   async inject({ fleet, log }) {
     const startedAt = Date.now();
     const notes: FaultWindow['notes'] = {};
@@ -82,6 +98,11 @@ const brokerStop: Fault = {
   name: 'broker-stop',
   summary: 'stop the Kafka broker (controlled shutdown), keep it down, start it again',
   mode: 'async',
+  aim: {
+    text: "payments resume within 5 s of the broker's return",
+    met: (r) =>
+      r.paymentsResumedAfterFaultSeconds !== null && r.paymentsResumedAfterFaultSeconds <= 5,
+  },
   async inject({ broker, log, scale }) {
     const downMs = 20_000 * scale;
     const startedAt = Date.now();
@@ -98,6 +119,15 @@ const postgresStop: Fault = {
   name: 'postgres-stop',
   summary: 'stop PostgreSQL (fast shutdown: connections cut) under sync load, start it again',
   mode: 'sync',
+  aim: {
+    text: "every answer during the outage a 503 or a success; every order final within 15 s of the database's return",
+    met: (r) =>
+      Object.keys(r.answersDuringFault).every(
+        (status) => status === '503' || status.startsWith('2'),
+      ) &&
+      r.allFinalAfterFaultSeconds !== null &&
+      r.allFinalAfterFaultSeconds <= 15,
+  },
   async inject({ cluster, log, scale }) {
     const downMs = 12_000 * scale;
     const startedAt = Date.now();
@@ -114,6 +144,10 @@ const modeFlips: Fault = {
   name: 'mode-flips',
   summary: 'an admin flips the checkout mode between sync and async every 2 s',
   mode: 'async',
+  aim: {
+    text: 'every shopper answered with a success, whatever the mode',
+    met: (r) => Object.keys(r.answers).every((status) => status.startsWith('2')),
+  },
   async inject({ setMode, scale }) {
     const flips = Math.max(2, Math.round(10 * scale));
     const startedAt = Date.now();
@@ -144,6 +178,10 @@ function streamsElsewhere(): Fault {
     name: 'streams-elsewhere',
     summary: 'shoppers follow their async orders on the API instance that did not accept them',
     mode: 'async',
+    aim: {
+      text: 'every stream, on either instance, gets the result within 1 s of the decision',
+      met: (r) => r.notes.streamsOpened !== 0 && r.notes.resultWithin1s === r.notes.streamsOpened,
+    },
     async inject({ scale }) {
       const startedAt = Date.now();
       windowOpen = true;

@@ -33,15 +33,16 @@ export function markdownOf(report: DrillReport): string {
     '',
     'The seed measured one server down at 10 s of errors plus a 2 s consumer-group rebalance.',
     '',
-    '| drill | mode | fault | outage (no payment) | longest order wait | all final after the fault | answers during the fault | lost or not final | charged twice | oversold | charges − paid |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| drill | mode | fault | outage (no payment) | longest order wait | payments resumed after the fault | all final after the fault | answers during the fault | lost or not final | charged twice | oversold | charges − paid | aim |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...report.drills.map(
       (d) =>
         `| ${d.drill} | ${d.mode} | ${d.faultSeconds} s | ${d.outageSeconds} s | ` +
-        `${orDash(d.longestOrderWaitSeconds)} | ${orDash(d.allFinalAfterFaultSeconds)} | ` +
+        `${orDash(d.longestOrderWaitSeconds)} | ${orDash(d.paymentsResumedAfterFaultSeconds)} | ` +
+        `${orDash(d.allFinalAfterFaultSeconds)} | ` +
         `${statuses(d.answersDuringFault)} | ${d.invariants.acceptedOrdersLost} | ` +
         `${d.invariants.ordersChargedTwice} | ${d.invariants.unitsOversold} | ` +
-        `${d.invariants.chargesBeyondPaidOrders} |`,
+        `${d.invariants.chargesBeyondPaidOrders} | ${d.aim.met ? 'met' : '**not met**'}: ${d.aim.text} |`,
     ),
     '',
   ];
@@ -70,6 +71,6 @@ export function summaryOf(report: DrillReport): string[] {
       `all final ${orDash(d.allFinalAfterFaultSeconds)} after the fault; during it ` +
       `${statuses(d.answersDuringFault)}; lost ${d.invariants.acceptedOrdersLost}, charged twice ` +
       `${d.invariants.ordersChargedTwice}, oversold ${d.invariants.unitsOversold}, charges − paid ` +
-      `${d.invariants.chargesBeyondPaidOrders}`,
+      `${d.invariants.chargesBeyondPaidOrders}; aim ${d.aim.met ? 'met' : 'NOT MET'}: ${d.aim.text}`,
   );
 }

@@ -40,6 +40,8 @@ export interface DrillResult {
   outageSeconds: number;
   /** The longest any order of the drill waited from acceptance to its final state. */
   longestOrderWaitSeconds: number | null;
+  /** From the fault's end until the first payment completed after it; null: none. */
+  paymentsResumedAfterFaultSeconds: number | null;
   /** From the fault's end until every order accepted before it was final; null: never. */
   allFinalAfterFaultSeconds: number | null;
   /** The shoppers' answers by HTTP status (0: no answer in time), during the fault and in all. */
@@ -54,6 +56,8 @@ export interface DrillResult {
     chargesBeyondPaidOrders: number;
   };
   notes: Record<string, number | string | null>;
+  /** The fault's aim, and whether this run met it with every invariant at 0. */
+  aim: { text: string; met: boolean };
   /** Completed payments per second from the start of the load, and the fault's window in it. */
   paymentsPerSecond: number[];
   window: { start: number; end: number };
@@ -119,8 +123,9 @@ export async function runDrill(bench: DrillBench, fault: Fault, run: number): Pr
   const byStatus = (from: number, to: number) =>
     countBy(arrivals.filter((a) => a.dueAt >= from && a.dueAt <= to).map((a) => a.status));
   const endOfLoad = Math.max(lastFinal, paymentTimes.at(-1) ?? 0);
+  const resumedAt = paymentTimes.find((at) => at >= window.endedAt);
 
-  return {
+  const result: DrillResult = {
     drill: fault.name,
     fault: fault.summary,
     mode: fault.mode,
@@ -128,6 +133,8 @@ export async function runDrill(bench: DrillBench, fault: Fault, run: number): Pr
     faultSeconds: round((window.endedAt - window.startedAt) / 1000),
     outageSeconds: round(longestGapSeconds(paymentTimes, loadStartedAt + 1000, lastFinal)),
     longestOrderWaitSeconds: waits.length ? round(Math.max(...waits) / 1000) : null,
+    paymentsResumedAfterFaultSeconds:
+      resumedAt === undefined ? null : round((resumedAt - window.endedAt) / 1000),
     allFinalAfterFaultSeconds: beforeFaultEnd.every((r) => r.finalAt !== null)
       ? round(Math.max(0, ...beforeFaultEnd.map((r) => r.finalAt! - window.endedAt)) / 1000)
       : null,
@@ -159,7 +166,11 @@ export async function runDrill(bench: DrillBench, fault: Fault, run: number): Pr
       start: round((window.startedAt - loadStartedAt) / 1000),
       end: round((window.endedAt - loadStartedAt) / 1000),
     },
+    aim: { text: fault.aim.text, met: false },
   };
+  result.aim.met =
+    fault.aim.met(result) && Object.values(result.invariants).every((count) => count === 0);
+  return result;
 }
 
 function countBy(values: number[]): Record<string, number> {
