@@ -88,6 +88,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SYNC_LOSS_WINDOW_MS: '10' })).toThrow(/SYNC_LOSS_WINDOW_MS="10"/);
   });
 
+  it('fails a dead worker over within seconds, with heartbeats and rebalances to match', () => {
+    const kafka = (env: Record<string, string> = {}) =>
+      loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', ...env }).kafka;
+    expect(kafka()).toMatchObject({
+      sessionTimeoutMs: 8000,
+      heartbeatIntervalMs: 1000,
+      rebalanceTimeoutMs: 3000,
+    });
+    expect(() => kafka({ KAFKA_SESSION_TIMEOUT_MS: '5000' })).toThrow(
+      /KAFKA_SESSION_TIMEOUT_MS="5000"/,
+    );
+    expect(() => kafka({ KAFKA_HEARTBEAT_INTERVAL_MS: '3000' })).toThrow(
+      /KAFKA_HEARTBEAT_INTERVAL_MS=3000: at most a third of KAFKA_SESSION_TIMEOUT_MS \(8000\)/,
+    );
+    expect(() =>
+      kafka({ KAFKA_HEARTBEAT_INTERVAL_MS: '2000', KAFKA_SESSION_TIMEOUT_MS: '30000' }),
+    ).toThrow(/at most half of KAFKA_REBALANCE_TIMEOUT_MS \(3000\)/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).database.kind).toBe('embedded');
   });

@@ -71,8 +71,11 @@ const environmentSchema = z.object({
   KAFKA_PARTITIONS_CONCURRENTLY: integer(4, 1),
   KAFKA_MAX_BYTES_PER_PARTITION: integer(65_536, 16_384),
   KAFKA_HANDLER_ATTEMPTS: integer(3, 1),
-  // Kafka's brokers refuse less than group.min.session.timeout.ms (6 s by default).
-  KAFKA_SESSION_TIMEOUT_MS: integer(30_000, 6000),
+  // Kafka's brokers refuse less than group.min.session.timeout.ms (6 s by default). Short, for
+  // fast failover: records run off the fetch loop, which heartbeats while payments run.
+  KAFKA_SESSION_TIMEOUT_MS: integer(8000, 6000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: integer(1000, 100),
+  KAFKA_REBALANCE_TIMEOUT_MS: integer(3000, 1000),
   OUTBOX_POLL_MS: integer(500, 10),
   OUTBOX_BATCH_SIZE: integer(100, 1),
   // Longer than Kafka's default retention (7 days) plus a segment (7 days): a record can come
@@ -179,7 +182,11 @@ export interface KafkaConfig {
   partitionsConcurrently: number;
   maxBytesPerPartition: number;
   handlerAttempts: number;
+  /** A worker silent this long is out of its group, and its partitions go to the others. */
   sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** How long a rebalance waits for members to join again; one not back by then is dropped. */
+  rebalanceTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -215,6 +222,8 @@ export function loadConfig(env: Environment = process.env): AppConfig {
         'call each other back with it, so every instance needs the same value',
     ]);
   }
+  const timing = groupTimingProblems(e);
+  if (timing.length > 0) throw new ConfigError(timing);
   return {
     http: { port: e.PORT, bodyLimit: e.BODY_LIMIT },
     log: { level: e.LOG_LEVEL },
@@ -286,6 +295,8 @@ export function loadConfig(env: Environment = process.env): AppConfig {
           maxBytesPerPartition: e.KAFKA_MAX_BYTES_PER_PARTITION,
           handlerAttempts: e.KAFKA_HANDLER_ATTEMPTS,
           sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+          heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS,
+          rebalanceTimeoutMs: e.KAFKA_REBALANCE_TIMEOUT_MS,
         }
       : null,
     outbox: {
@@ -295,4 +306,29 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       pruneIntervalMs: e.PRUNE_INTERVAL_MS,
     },
   };
+}
+
+/**
+ * A member heartbeats a few times per session (Kafka's advice: at most a third of it), and
+ * learns of a rebalance at its next heartbeat, so it must be able to join again within the
+ * rebalance timeout (half of it leaves room for a fetch under way).
+ */
+function groupTimingProblems(e: {
+  KAFKA_SESSION_TIMEOUT_MS: number;
+  KAFKA_HEARTBEAT_INTERVAL_MS: number;
+  KAFKA_REBALANCE_TIMEOUT_MS: number;
+}): string[] {
+  const heartbeat = e.KAFKA_HEARTBEAT_INTERVAL_MS;
+  const problems: string[] = [];
+  if (heartbeat * 3 > e.KAFKA_SESSION_TIMEOUT_MS) {
+    problems.push(
+      `KAFKA_HEARTBEAT_INTERVAL_MS=${heartbeat}: at most a third of KAFKA_SESSION_TIMEOUT_MS (${e.KAFKA_SESSION_TIMEOUT_MS})`,
+    );
+  }
+  if (heartbeat * 2 > e.KAFKA_REBALANCE_TIMEOUT_MS) {
+    problems.push(
+      `KAFKA_HEARTBEAT_INTERVAL_MS=${heartbeat}: at most half of KAFKA_REBALANCE_TIMEOUT_MS (${e.KAFKA_REBALANCE_TIMEOUT_MS})`,
+    );
+  }
+  return problems;
 }

@@ -72,8 +72,12 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
       client: config.kafka ? clients.clientOptions('worker') : { brokers: [] },
       consumer: {
         groupId: topics.consumerGroup(),
-        sessionTimeout: config.kafka?.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: Math.min(3_000, (config.kafka?.sessionTimeoutMs ?? 30_000) / 3),
+        // Fast failover (README, "Failover"): a killed worker's partitions move after its
+        // session; a rebalance waits for members that will not come back (a killed worker's, or
+        // the old members a restarted broker remembers) only as long as the rebalance timeout.
+        sessionTimeout: config.kafka?.sessionTimeoutMs,
+        heartbeatInterval: config.kafka?.heartbeatIntervalMs,
+        rebalanceTimeout: config.kafka?.rebalanceTimeoutMs,
         // A paused partition is fetched again from its first record not taken, and the whole
         // fetch decoded: with a backlog, kafkajs' 1 MB default decodes ~1500 records to take one.
         // Not far below a relay's batch of 100 messages, though: a record batch larger than this
