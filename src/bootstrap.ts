@@ -96,7 +96,8 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
       true,
     );
   }
-  // Modules first (migrations, Kafka topics, the mode in force), then consumers, then HTTP.
+  // Modules first (migrations, Kafka topics, the mode in force), then consumers, then HTTP. A
+  // worker's consumer joins its group in the background; its readiness says when it consumes.
   await app.init();
   await app.startAllMicroservices();
   await app.listen(config.http.port);

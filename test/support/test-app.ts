@@ -10,7 +10,9 @@ import { Environment, loadConfig } from '../../src/config/app-config';
 import { GatewayLedger, SimulatedPaymentGateway } from '../../src/modules/payment';
 import { Backpressure } from '../../src/ops/backpressure/backpressure.service';
 import { CheckoutModeService } from '../../src/ops/mode/checkout-mode.service';
+import { KafkaTransport } from '../../src/messaging/kafka/kafka.transport';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './database-url';
+import { waitFor } from './wait-for';
 
 /** A running instance of the app, as the tests drive and inspect it. */
 export interface TestApp {
@@ -68,6 +70,13 @@ export async function startApp(env: Environment = {}): Promise<TestApp> {
     ...env,
   });
   const app = await bootstrap(config);
+  if (config.kafka && config.roles.worker) {
+    // Booting does not wait for the consumer to join its group; the tests start from a member.
+    const transport = app.get(KafkaTransport);
+    await waitFor('the consumer joined its group', () =>
+      Promise.resolve(transport.consumerState().status === 'connected' ? true : undefined),
+    );
+  }
   await app.get(CheckoutModeService).set('sync', 'test-setup', null);
   await app.get(Backpressure).set(config.backpressure.maxInFlight, 'test-setup', null);
   const server = app.getHttpServer() as Server;

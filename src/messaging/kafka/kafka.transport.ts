@@ -16,19 +16,11 @@ import { runWithTrace } from '../trace-context';
 import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { DeadLetters } from '../dead-letters/dead-letters';
 import { OutboxRelay } from '../outbox/outbox-relay';
+import { ConsumerState, ConsumerSupervisor } from './consumer-supervisor';
 import { KafkaClients } from './kafka-clients';
 import { KafkaPublisher } from './kafka-publisher';
 import { deadLettersOf, KafkaTopics } from './kafka-topics';
 import { DispatcherHooks, RecordDispatcher, TakenRecord } from './record-dispatcher';
-
-/** What health and operators see of the consumer: its own state, not a probe's. */
-export interface ConsumerState {
-  status: 'starting' | 'connected' | 'rebalancing' | 'disconnected' | 'stopped' | 'crashed';
-  lastHeartbeatAt: Date | null;
-  assignedPartitions: number;
-  /** Times this consumer joined its group: more than once means it was rebalanced. */
-  joins: number;
-}
 
 /**
  * The transport of async mode: Nest's Kafka server, extended where it cannot do what is
@@ -43,18 +35,13 @@ export interface ConsumerState {
 export class KafkaTransport extends ServerKafka implements BeforeApplicationShutdown {
   private readonly settings: KafkaConfig | null;
   private dispatcher: RecordDispatcher | null = null;
+  private supervisor: ConsumerSupervisor | null = null;
   private subscribed: string[] = [];
   private draining: Promise<void> | null = null;
-  private state: ConsumerState = {
-    status: 'starting',
-    lastHeartbeatAt: null,
-    assignedPartitions: 0,
-    joins: 0,
-  };
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    clients: KafkaClients,
+    private readonly clients: KafkaClients,
     private readonly topics: KafkaTopics,
     private readonly publisher: KafkaPublisher,
     private readonly relay: OutboxRelay,
@@ -78,6 +65,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         sessionTimeout: config.kafka?.sessionTimeoutMs,
         heartbeatInterval: config.kafka?.heartbeatIntervalMs,
         rebalanceTimeout: config.kafka?.rebalanceTimeoutMs,
+        retry: { restartOnFailure: ConsumerSupervisor.restartOnFailure },
         // A paused partition is fetched again from its first record not taken, and the whole
         // fetch decoded: with a backlog, kafkajs' 1 MB default decodes ~1500 records to take one.
         // Not far below a relay's batch of 100 messages, though: a record batch larger than this
@@ -97,22 +85,50 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
   }
 
   consumerState(): ConsumerState {
-    return { ...this.state };
+    return (
+      this.supervisor?.state() ?? {
+        status: 'starting',
+        lastHeartbeatAt: null,
+        assignedPartitions: 0,
+        joins: 0,
+        restarts: 0,
+        lastError: null,
+      }
+    );
   }
 
+  /** Subscribes and starts consuming; returns before the consumer has joined its group. */
   override async bindEvents(consumer: Consumer): Promise<void> {
-    this.watch(consumer);
     this.subscribed = [...this.messageHandlers.keys()].map((topic) => this.topics.nameOf(topic));
-    this.dispatcher = new RecordDispatcher(consumer, this.dispatcherHooks());
+    const dispatcher = new RecordDispatcher(consumer, this.dispatcherHooks());
+    this.dispatcher = dispatcher;
+    this.supervisor = new ConsumerSupervisor(consumer, {
+      onJoined: (assignment) => {
+        dispatcher.onRebalance();
+        this.log.info({ assigned: assignment }, 'joined consumer group');
+      },
+      leaveGroup: async (groupId, memberId) => {
+        const gone = await this.clients.leaveGroup(groupId, memberId);
+        if (gone)
+          this.log.info({ memberId }, 'its member from before the crash has left the group');
+        return gone;
+      },
+      onCrashed: (error, restartInMs) =>
+        this.log.error({ error: String(error), restartInMs }, 'consumer crashed; restarting it'),
+      onUnrecoverable: (error) =>
+        this.log.error({ error: String(error) }, 'consumer could not be started again'),
+    });
     // A new group starts at the earliest record: messages published before the first worker
     // joined are not skipped.
     await consumer.subscribe({ topics: this.subscribed, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.settings?.partitionsConcurrently ?? 1,
-      eachBatch: (payload) => this.dispatcher!.onBatch(payload),
-    });
+    this.supervisor.start(() =>
+      consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.settings?.partitionsConcurrently ?? 1,
+        eachBatch: (payload) => dispatcher.onBatch(payload),
+      }),
+    );
   }
 
   /**
@@ -135,6 +151,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
    * JoinGroup up to the group's rebalance timeout (seen after a broker restart).
    */
   override async close(): Promise<void> {
+    this.supervisor?.stop();
     if (!(await this.deadline.waitFor(super.close()))) {
       this.log.warn(
         'consumer not disconnected by the shutdown deadline; its group will time it out',
@@ -143,6 +160,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
   }
 
   private async drainOnce(): Promise<void> {
+    this.supervisor?.stop();
     if (!this.dispatcher) return;
     const inFlight = this.dispatcher.inFlight();
     this.log.info({ inFlight }, 'draining: no new records; waiting for those running');
@@ -259,40 +277,6 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         error: reason,
         attempts,
       });
-    });
-  }
-
-  private watch(consumer: Consumer): void {
-    const { events } = consumer;
-    consumer.on(events.GROUP_JOIN, ({ payload }) => {
-      this.dispatcher?.onRebalance();
-      const assigned = Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0);
-      this.state = {
-        ...this.state,
-        status: 'connected',
-        assignedPartitions: assigned,
-        joins: this.state.joins + 1,
-      };
-      this.log.info({ assigned: payload.memberAssignment }, 'joined consumer group');
-    });
-    consumer.on(events.HEARTBEAT, () => {
-      this.state = { ...this.state, lastHeartbeatAt: new Date() };
-    });
-    consumer.on(events.REBALANCING, () => {
-      this.state = { ...this.state, status: 'rebalancing' };
-    });
-    consumer.on(events.DISCONNECT, () => {
-      this.state = { ...this.state, status: 'disconnected' };
-    });
-    consumer.on(events.STOP, () => {
-      this.state = { ...this.state, status: 'stopped' };
-    });
-    consumer.on(events.CRASH, ({ payload }) => {
-      this.state = { ...this.state, status: payload.restart ? 'rebalancing' : 'crashed' };
-      this.log.error(
-        { error: String(payload.error), restart: payload.restart },
-        'consumer crashed',
-      );
     });
   }
 }

@@ -56,6 +56,7 @@ export class RecordDispatcher {
   private committing: Promise<void> | null = null;
   private generation = 0;
   private draining = false;
+  private drainedTopics: string[] = [];
 
   constructor(
     private readonly consumer: Consumer,
@@ -85,12 +86,17 @@ export class RecordDispatcher {
   /**
    * After a rebalance the consumer reads every partition again from its committed offset:
    * records still running belong to the old assignment and may no longer commit (the new
-   * owner, maybe this worker, runs them again and idempotency drops the copy).
+   * owner, maybe this worker, runs them again and idempotency drops the copy). A consumer
+   * restarted after a crash has forgotten its pauses: they are made again.
    */
   onRebalance(): void {
     this.generation += 1;
     this.windows.clear();
     this.pendingCommits.clear();
+    for (const { topic, partition } of this.paused.values()) {
+      this.pauseFetching([{ topic, partitions: [partition] }]);
+    }
+    if (this.draining) this.pauseFetching(this.drainedTopics.map((topic) => ({ topic })));
   }
 
   inFlight(): number {
@@ -107,7 +113,8 @@ export class RecordDispatcher {
     waitFor: (work: Promise<unknown>) => Promise<boolean>,
   ): Promise<DrainResult> {
     this.draining = true;
-    this.consumer.pause(topics.map((topic) => ({ topic })));
+    this.drainedTopics = topics;
+    this.pauseFetching(topics.map((topic) => ({ topic })));
     const running = [...this.running];
     const finishedInTime = await waitFor(Promise.allSettled(running));
     await this.flushCommits();
@@ -169,15 +176,35 @@ export class RecordDispatcher {
       this.waitingSince.set(id, { offset, since: Date.now() });
     }
     if (this.paused.has(id)) return;
-    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.pauseFetching([{ topic, partitions: [partition] }]);
     this.paused.set(id, { topic, partition });
     this.hooks.onPausedChanged(topic, this.pausedOf(topic));
     permits.whenFree(() => {
       this.paused.delete(id);
       if (this.draining) return;
-      this.consumer.resume([{ topic, partitions: [partition] }]);
+      this.resumeFetching([{ topic, partitions: [partition] }]);
       this.hooks.onPausedChanged(topic, this.pausedOf(topic));
     });
+  }
+
+  /**
+   * kafkajs refuses to pause or resume a consumer between a crash and its restart; the restarted
+   * one starts unpaused and is paused again when it joins (onRebalance).
+   */
+  private pauseFetching(partitions: { topic: string; partitions?: number[] }[]): void {
+    try {
+      this.consumer.pause(partitions);
+    } catch {
+      // not running: see above
+    }
+  }
+
+  private resumeFetching(partitions: { topic: string; partitions: number[] }[]): void {
+    try {
+      this.consumer.resume(partitions);
+    } catch {
+      // not running: nothing is paused
+    }
   }
 
   private measureWait(topic: string, partition: number, offset: string): void {
