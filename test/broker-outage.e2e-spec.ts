@@ -1,7 +1,11 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadConfig } from '../src/config/app-config';
+import { KafkaTransport } from '../src/messaging/kafka/kafka.transport';
 import { KafkaBroker } from './support/kafka-broker';
 import { metricReaches } from './support/metrics';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   finalOrder,
   newProduct,
@@ -11,12 +15,23 @@ import {
   TestApp,
 } from './support/test-app';
 
-/** Runs a broker of its own, so stopping it disturbs no other test. */
+const { sessionTimeoutMs, rebalanceTimeoutMs } = loadConfig({
+  KAFKA_BROKERS: '127.0.0.1:1',
+}).kafka!;
+/**
+ * Once the broker answers: a reconnect (tried every second), then a join, which waits for the
+ * members the restarted broker still remembers only as long as the rebalance timeout.
+ */
+const RESUME_BOUND_MS = rebalanceTimeoutMs + 2000;
+
+/** Runs a broker of its own, so stopping it disturbs no other test (or run). */
 describe('async orders while Kafka is down', () => {
-  const broker = new KafkaBroker(19092, join(__dirname, '..', '.kafka', 'broker-outage-test'));
+  const dir = join(__dirname, '..', '.kafka', `broker-outage-test-${process.pid}`);
+  let broker: KafkaBroker;
   let app: TestApp;
 
   beforeAll(async () => {
+    broker = await KafkaBroker.onFreePorts(dir);
     await broker.start();
     // kafkajs logs every failed reconnect while the broker is down: keep the test output short.
     app = await startApp({ KAFKA_BROKERS: broker.brokers, LOG_LEVEL: 'fatal' });
@@ -25,8 +40,15 @@ describe('async orders while Kafka is down', () => {
 
   afterAll(async () => {
     await app?.close();
-    await broker.stop();
+    await broker?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
+
+  const readiness = async () => {
+    const answer = await app.http().get('/health/ready');
+    const body = answer.body as { details: { kafka: { consumer: string; reason?: string } } };
+    return { status: answer.status, kafka: body.details.kafka };
+  };
 
   it('are accepted into the outbox, and paid once each when Kafka is back', async () => {
     await broker.stop();
@@ -54,4 +76,51 @@ describe('async orders while Kafka is down', () => {
     );
     expect(waiting).toBe(0);
   }, 180_000);
+
+  it('says not ready while the broker is away, and consumes within seconds of its return', async () => {
+    expect(RESUME_BOUND_MS).toBeLessThanOrEqual(5000);
+    const transport = app.app.get(KafkaTransport);
+    expect((await readiness()).status).toBe(200);
+
+    await broker.stop();
+    const down = await waitFor(
+      'readiness failing with the broker away',
+      async () => {
+        const answer = await readiness();
+        return answer.status === 503 ? answer : undefined;
+      },
+      { timeoutMs: sessionTimeoutMs + 5000 },
+    );
+    expect(down.kafka.reason).toMatch(/restarting after a crash|no heartbeat/);
+    const shopper = new Shopper(app, newShopper());
+    const placed = await shopper.buy(await newProduct(app.db, { stock: 1 }));
+    expect(placed.status).toBe(202);
+    const joinsBefore = transport.consumerState().joins;
+
+    await broker.start();
+    const backAt = Date.now();
+    // Every answer until the consumer is a member of its group again is 503, with a reason.
+    const readyMs = await waitFor(
+      'readiness back',
+      async () => {
+        const answer = await readiness();
+        if (answer.status === 503) {
+          expect(answer.kafka.reason).toEqual(expect.any(String));
+          return undefined;
+        }
+        expect(transport.consumerState().joins).toBeGreaterThan(joinsBefore);
+        return Date.now() - backAt;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    const order = await finalOrder(app, shopper.id, placed.body.id as string, 30_000);
+    const paidMs = Date.now() - backAt;
+    process.stdout.write(
+      `broker back: ready again after ${readyMs} ms, the order taken meanwhile paid after ` +
+        `${paidMs} ms (bound ${RESUME_BOUND_MS} ms)\n`,
+    );
+    expect(order.status).toBe('PAID');
+    expect(readyMs).toBeLessThanOrEqual(RESUME_BOUND_MS);
+    expect(paidMs).toBeLessThanOrEqual(RESUME_BOUND_MS + 1000);
+  }, 60_000);
 });

@@ -3,15 +3,15 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { KafkaPublisher } from '../../messaging/kafka/kafka-publisher';
+import { ConsumerState } from '../../messaging/kafka/consumer-supervisor';
 import { KafkaTransport } from '../../messaging/kafka/kafka.transport';
-
-/** A consumer that has not heartbeated for this long is as good as gone from its group. */
-const HEARTBEAT_STALE_MS = 30_000;
 
 /**
  * Kafka as this instance uses it, from its own clients' state (no probe client). A worker is
- * not ready while its consumer is crashed, stopped or silent. An API instance stays ready with
- * Kafka down, since the outbox keeps accepting orders; it reports the producer's state.
+ * ready only while its consumer is a member of its group with its assignment and heartbeating:
+ * not while it boots, rebalances, restarts after a crash, or has been silent for a session
+ * (its group has then dropped it). An API instance stays ready with Kafka down, since the
+ * outbox keeps accepting orders; it reports the producer's state.
  */
 @Injectable()
 export class KafkaHealth {
@@ -23,8 +23,9 @@ export class KafkaHealth {
   ) {}
 
   /**
-   * Liveness: a worker whose consumer crashed for good (kafkajs gave up restarting it) will
-   * never consume again; failing liveness gets the process restarted.
+   * Liveness: a worker whose consumer crashed and could not be started again (a crash itself
+   * is restarted within a second) will never consume again; failing liveness gets the process
+   * restarted.
    */
   alive(): HealthIndicatorResult<'kafka'> {
     const indicator = this.health.check('kafka');
@@ -41,20 +42,37 @@ export class KafkaHealth {
     const producer = this.publisher.isConnected() ? 'connected' : 'idle or reconnecting';
     if (!this.config.roles.worker) return indicator.up({ producer });
     const consumer = this.transport.consumerState();
-    const silentFor = consumer.lastHeartbeatAt
-      ? Date.now() - consumer.lastHeartbeatAt.getTime()
-      : null;
     const details = {
       producer,
       consumer: consumer.status,
       assignedPartitions: consumer.assignedPartitions,
       lastHeartbeatAt: consumer.lastHeartbeatAt,
     };
-    const failing =
-      consumer.status === 'crashed' ||
-      consumer.status === 'stopped' ||
-      consumer.status === 'disconnected' ||
-      (silentFor !== null && silentFor > HEARTBEAT_STALE_MS);
-    return failing ? indicator.down(details) : indicator.up(details);
+    const reason = whyNotConsuming(consumer, this.config.kafka.sessionTimeoutMs);
+    return reason ? indicator.down({ ...details, reason }) : indicator.up(details);
+  }
+}
+
+/** Why a worker's consumer is not consuming, or null when it is. */
+function whyNotConsuming(consumer: ConsumerState, sessionTimeoutMs: number): string | null {
+  const crash = consumer.lastError ? `: ${consumer.lastError}` : '';
+  switch (consumer.status) {
+    case 'starting':
+      return 'not yet a member of its consumer group';
+    case 'rebalancing':
+      return 'its consumer group is rebalancing';
+    case 'restarting':
+      return `restarting after a crash${crash}`;
+    case 'crashed':
+      return `crashed and could not be started again${crash}`;
+    case 'stopped':
+    case 'disconnected':
+      return `consumer ${consumer.status}`;
+    case 'connected': {
+      const silentMs = Date.now() - (consumer.lastHeartbeatAt?.getTime() ?? Date.now());
+      return silentMs > sessionTimeoutMs
+        ? `no heartbeat for ${silentMs} ms, longer than the ${sessionTimeoutMs} ms session`
+        : null;
+    }
   }
 }
