@@ -8,6 +8,7 @@ import { KafkaPublisher } from './kafka/kafka-publisher';
 import { KafkaTopics } from './kafka/kafka-topics';
 import { KafkaTransport } from './kafka/kafka.transport';
 import { MessageBus } from './message-bus';
+import { MessageStandings } from './message-standing';
 import { MessageRetention } from './message-retention';
 import { Outbox } from './outbox/outbox';
 import { OutboxRelay } from './outbox/outbox-relay';
@@ -30,6 +31,7 @@ import { UnitOfWork } from './unit-of-work';
     ConsumerLag,
     KafkaTransport,
     DeadLetters,
+    MessageStandings,
   ],
   exports: [
     InProcessServer,
@@ -41,6 +43,7 @@ import { UnitOfWork } from './unit-of-work';
     DeadLetters,
     Outbox,
     ConsumerLag,
+    MessageStandings,
   ],
 })
 export class MessagingModule {}

@@ -19,6 +19,22 @@ const EVERY_MS = 1000;
 /** With no answer for this long, the brokers count as unreachable from this instance. */
 const UNREACHABLE_AFTER_MS = 5000;
 
+/** Where the workers' consumer group stands on one partition. */
+export interface PartitionPosition {
+  /** The first record still in the log: those before it were deleted (retention, or by hand). */
+  logStart: number;
+  /** The offset the next record written gets. */
+  logEnd: number;
+  /** The next record the group reads (its committed offset); null while it committed none. */
+  committed: number | null;
+}
+
+/** Each partition's position, by topic as Kafka names it, as last measured; taken at `at`. */
+export interface GroupPositions {
+  at: Date;
+  topics: Map<string, Map<number, PartitionPosition>>;
+}
+
 /** What this instance last learnt of Kafka: whether it answers, and the workers' lag. */
 export interface KafkaReading {
   reachable: boolean;
@@ -36,7 +52,7 @@ export interface KafkaReading {
 export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private admin: Admin | null = null;
   private measuring: Repeating | null = null;
-  private last: { lag: number; at: Date } | null = null;
+  private last: { lag: number; at: Date; positions: GroupPositions['topics'] } | null = null;
   private error: string | null = null;
 
   constructor(
@@ -76,6 +92,19 @@ export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShu
     };
   }
 
+  /**
+   * Where the group stood on each partition at the last measure, or null when that is not
+   * fresh (Kafka does not answer this instance). A snapshot: what the group committed after it
+   * is not in it.
+   */
+  positions(): GroupPositions | null {
+    const last = this.last;
+    if (!last || this.error !== null || Date.now() - last.at.getTime() >= UNREACHABLE_AFTER_MS) {
+      return null;
+    }
+    return { at: last.at, topics: last.positions };
+  }
+
   async measure(): Promise<void> {
     try {
       if (!this.admin) {
@@ -84,10 +113,15 @@ export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShu
         this.admin = admin;
       }
       let lag = 0;
+      const positions = new Map<string, Map<number, PartitionPosition>>();
       // One request at a time: kafkajs' admin fails concurrent first requests while it fills
       // its broker pool ("No brokers in the broker pool").
-      for (const topic of this.topics.consumed()) lag += await this.lagOf(topic);
-      this.last = { lag, at: new Date() };
+      for (const topic of this.topics.consumed()) {
+        const partitions = await this.positionsOf(topic);
+        positions.set(this.topics.nameOf(topic), partitions);
+        lag += this.measureLag(topic, partitions);
+      }
+      this.last = { lag, at: new Date(), positions };
       this.error = null;
     } catch (error) {
       this.error = error instanceof Error ? error.message : String(error);
@@ -97,7 +131,7 @@ export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  private async lagOf(topic: string): Promise<number> {
+  private async positionsOf(topic: string): Promise<Map<number, PartitionPosition>> {
     const admin = this.admin!;
     const name = this.topics.nameOf(topic);
     const ends = await admin.fetchTopicOffsets(name);
@@ -105,10 +139,22 @@ export class ConsumerLag implements OnApplicationBootstrap, BeforeApplicationShu
       groupId: this.topics.consumerGroup(),
       topics: [name],
     });
-    let total = 0;
+    const positions = new Map<number, PartitionPosition>();
     for (const { partition, high, low } of ends) {
       const at = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-      const lag = Math.max(0, Number(high) - Number(at === '-1' ? low : at));
+      positions.set(partition, {
+        logStart: Number(low),
+        logEnd: Number(high),
+        committed: at === '-1' ? null : Number(at),
+      });
+    }
+    return positions;
+  }
+
+  private measureLag(topic: string, positions: Map<number, PartitionPosition>): number {
+    let total = 0;
+    for (const [partition, { logStart, logEnd, committed }] of positions) {
+      const lag = Math.max(0, logEnd - (committed ?? logStart));
       this.lag.set({ topic, partition: String(partition) }, lag);
       total += lag;
     }

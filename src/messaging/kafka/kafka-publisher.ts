@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { Partitioners, Producer } from 'kafkajs';
+import { Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { Counter } from 'prom-client';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { Envelope } from '../envelope';
@@ -13,6 +13,14 @@ import { KafkaTopics } from './kafka-topics';
  */
 const SEND_DEADLINE_MS = 20_000;
 
+/** Where one published message landed, as the broker acknowledged it. */
+export interface Landing {
+  /** The topic as Kafka names it (with KAFKA_TOPIC_PREFIX). */
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 /**
  * Publishes envelopes to Kafka, acknowledged by all in-sync replicas, keyed by order id (so one
  * order's messages share a partition). The idempotent producer keeps its own retries from
@@ -23,6 +31,8 @@ export class KafkaPublisher implements OnApplicationShutdown {
   private producer: Producer | null = null;
   private connecting: Promise<Producer> | null = null;
   private closed = false;
+  /** The partition each message was sent to, as the partitioner chose it. */
+  private readonly partitionOf = new WeakMap<Message, number>();
 
   constructor(
     private readonly clients: KafkaClients,
@@ -30,25 +40,69 @@ export class KafkaPublisher implements OnApplicationShutdown {
     @InjectMetric(Metrics.messagesProduced) private readonly produced: Counter<'topic'>,
   ) {}
 
-  /** Publishes envelopes, acknowledged within `withinMs` or failed. */
-  async publish(envelopes: readonly Envelope[], withinMs = SEND_DEADLINE_MS): Promise<void> {
-    const byTopic = new Map<string, Envelope[]>();
-    for (const envelope of envelopes) {
-      byTopic.set(envelope.type, [...(byTopic.get(envelope.type) ?? []), envelope]);
-    }
-    await this.sendWithin(withinMs, (producer) => this.send(producer, byTopic));
+  /**
+   * Publishes envelopes, acknowledged within `withinMs` or failed; returns where each landed
+   * (in the order given; null when the broker's answer did not say).
+   */
+  async publish(
+    envelopes: readonly Envelope[],
+    withinMs = SEND_DEADLINE_MS,
+  ): Promise<(Landing | null)[]> {
+    const byTopic = new Map<string, Message[]>();
+    const messages = envelopes.map((envelope) => {
+      const message: Message = {
+        key: envelope.key,
+        value: JSON.stringify(envelope),
+        headers: { 'message-id': envelope.id, 'trace-id': envelope.traceId },
+      };
+      byTopic.set(envelope.type, [...(byTopic.get(envelope.type) ?? []), message]);
+      return message;
+    });
+    const acknowledged = await this.sendWithin(withinMs, (producer) =>
+      this.send(producer, byTopic),
+    );
     for (const [topic, batch] of byTopic) this.produced.inc({ topic }, batch.length);
+    return this.landings(byTopic, messages, acknowledged);
   }
 
-  private async sendWithin(
+  /**
+   * A partition's messages of one request are appended in the order sent, from the base
+   * offset the broker acknowledges for it (Kafka's produce protocol).
+   */
+  private landings(
+    byTopic: Map<string, Message[]>,
+    messages: Message[],
+    acknowledged: RecordMetadata[],
+  ): (Landing | null)[] {
+    const landed = new Map<Message, Landing>();
+    for (const [appTopic, batch] of byTopic) {
+      const topic = this.topics.nameOf(appTopic);
+      const next = new Map<number, bigint>();
+      for (const { topicName, partition, baseOffset } of acknowledged) {
+        if (topicName === topic && baseOffset !== undefined) {
+          next.set(partition, BigInt(baseOffset));
+        }
+      }
+      for (const message of batch) {
+        const partition = this.partitionOf.get(message);
+        const offset = partition === undefined ? undefined : next.get(partition);
+        if (partition === undefined || offset === undefined) continue;
+        landed.set(message, { topic, partition, offset: offset.toString() });
+        next.set(partition, offset + 1n);
+      }
+    }
+    return messages.map((message) => landed.get(message) ?? null);
+  }
+
+  private async sendWithin<T>(
     withinMs: number,
-    send: (producer: Producer) => Promise<unknown>,
-  ): Promise<void> {
+    send: (producer: Producer) => Promise<T>,
+  ): Promise<T> {
     const deadline = Date.now() + withinMs;
     const producer = await within(this.connected(), withinMs, 'Kafka producer connection');
     const sending = send(producer);
     try {
-      await within(sending, deadline - Date.now(), 'Kafka send');
+      return await within(sending, deadline - Date.now(), 'Kafka send');
     } catch (error) {
       // A failed send may have been written anyway; an idempotent producer that retries it
       // with rolled-back sequence numbers is refused for good. Start over with a new one.
@@ -67,17 +121,13 @@ export class KafkaPublisher implements OnApplicationShutdown {
     }
   }
 
-  private async send(producer: Producer, byTopic: Map<string, Envelope[]>): Promise<void> {
-    await producer.sendBatch({
+  private send(producer: Producer, byTopic: Map<string, Message[]>): Promise<RecordMetadata[]> {
+    return producer.sendBatch({
       acks: -1,
       timeout: 10_000,
-      topicMessages: [...byTopic].map(([topic, batch]) => ({
+      topicMessages: [...byTopic].map(([topic, messages]) => ({
         topic: this.topics.nameOf(topic),
-        messages: batch.map((envelope) => ({
-          key: envelope.key,
-          value: JSON.stringify(envelope),
-          headers: { 'message-id': envelope.id, 'trace-id': envelope.traceId },
-        })),
+        messages,
       })),
     });
   }
@@ -113,8 +163,16 @@ export class KafkaPublisher implements OnApplicationShutdown {
         idempotent: true,
         maxInFlightRequests: 1,
         retry: { retries: Number.MAX_SAFE_INTEGER },
-        // murmur2 on the key, as the Java client: one order's messages share a partition.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        // murmur2 on the key, as the Java client: one order's messages share a partition. Each
+        // message's partition is noted, to tell where it landed.
+        createPartitioner: () => {
+          const partitioner = Partitioners.DefaultPartitioner();
+          return (args) => {
+            const partition = partitioner(args);
+            this.partitionOf.set(args.message, partition);
+            return partition;
+          };
+        },
       });
       try {
         await producer.connect();

@@ -17,7 +17,7 @@ import { Metrics } from '../../ops/metrics/metric-names';
 import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { Envelope } from '../envelope';
 import { Outbox } from './outbox';
-import { KafkaPublisher } from '../kafka/kafka-publisher';
+import { KafkaPublisher, Landing } from '../kafka/kafka-publisher';
 
 /** How long a relay may hold rows it is publishing before another relay may take them. */
 const CLAIM_SECONDS = 30;
@@ -136,8 +136,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     );
     if (claimed.length === 0) return 0;
     claimed.sort((a, b) => Number(a.id) - Number(b.id));
+    let landings: (Landing | null)[];
     try {
-      await this.publisher.publish(
+      landings = await this.publisher.publish(
         claimed.map((row) => row.envelope),
         withinMs,
       );
@@ -147,9 +148,22 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       ]);
       throw error;
     }
-    await this.dataSource.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1)`, [
-      claimed.map((row) => row.id),
-    ]);
+    // Where each landed, in the same update: the watchdog compares it with the workers'
+    // committed offsets to tell a late message from a lost one.
+    await this.dataSource.query(
+      `UPDATE outbox
+          SET published_at = now(), kafka_topic = landed.topic,
+              kafka_partition = landed.partition, kafka_offset = landed.at_offset
+         FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[])
+              AS landed(id, topic, partition, at_offset)
+        WHERE outbox.id = landed.id`,
+      [
+        claimed.map((row) => row.id),
+        landings.map((landing) => landing?.topic ?? null),
+        landings.map((landing) => landing?.partition ?? null),
+        landings.map((landing) => landing?.offset ?? null),
+      ],
+    );
     return claimed.length;
   }
 

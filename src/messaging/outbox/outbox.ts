@@ -3,6 +3,20 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Envelope } from '../envelope';
 
+/** A message of the outbox, and where it landed in Kafka once published. */
+export interface OutboxMessage {
+  key: string;
+  topic: string;
+  publishedAt: Date | null;
+  /**
+   * Where it landed (the topic as Kafka names it); null while unpublished, or when published
+   * before landings were recorded.
+   */
+  kafkaTopic: string | null;
+  partition: number | null;
+  offset: number | null;
+}
+
 /** Writes messages for Kafka into the outbox, inside the transaction that produced them. */
 @Injectable()
 export class Outbox {
@@ -15,6 +29,19 @@ export class Outbox {
         [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope)],
       );
     }
+  }
+
+  /** The latest message (of any topic) staged under each key; keys with none are left out. */
+  async latestFor(keys: readonly string[]): Promise<Map<string, OutboxMessage>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.dataSource.query<OutboxMessage[]>(
+      `SELECT DISTINCT ON (key) key, topic, published_at AS "publishedAt",
+              kafka_topic AS "kafkaTopic", kafka_partition AS partition, kafka_offset::float8 AS "offset"
+         FROM outbox WHERE key = ANY($1)
+        ORDER BY key, id DESC`,
+      [keys],
+    );
+    return new Map(rows.map((row) => [row.key, row]));
   }
 
   /** Messages not yet published to Kafka (the relay's backlog). */
