@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { freePort } from './support/app-process';
 import { launchChromium } from './support/browser';
+import { loseRecords } from './support/kafka-records';
 import { Shopper } from './support/shopper';
 import {
   ADMIN_TOKEN,
@@ -16,10 +17,12 @@ import { waitFor } from './support/wait-for';
 
 const SCREENSHOTS = join(__dirname, '..', 'test-output');
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+const prefix = newTopicPrefix();
 
 /**
  * An API-only instance: its async orders wait in Kafka for a worker that never comes, so
- * each becomes a stuck order at once (1 s loss window, no automatic re-drive).
+ * each becomes a stuck order at once (1 s loss window): late while its request waits on the
+ * topic, lost (and, with no re-drive allowed, flagged) once the request is lost from it.
  */
 function apiOnly(env: Record<string, string> = {}): Promise<TestApp> {
   return startApp({
@@ -29,7 +32,7 @@ function apiOnly(env: Record<string, string> = {}): Promise<TestApp> {
     LOSS_WINDOW_MS: '1000',
     WATCHDOG_INTERVAL_MS: '200',
     REDRIVE_LIMIT: '0',
-    KAFKA_TOPIC_PREFIX: newTopicPrefix(),
+    KAFKA_TOPIC_PREFIX: prefix,
     ...env,
   });
 }
@@ -116,7 +119,7 @@ describe('admin console (headless Chromium)', () => {
     expect((await api.http().get('/admin/backpressure').set(admin)).body.maxInFlight).toBe(7);
   });
 
-  it('re-drives a stuck order, and saves a screenshot', async () => {
+  it('tells a late order from a lost one, re-drives one, and saves a screenshot', async () => {
     await api.http().put('/admin/mode').set(admin).send({ mode: 'async' }).expect(200);
     const shopper = new Shopper(api, newShopper());
     const placed = await shopper.buy(await newProduct(api.db, { stock: 1 }));
@@ -125,7 +128,31 @@ describe('admin console (headless Chromium)', () => {
 
     await signIn(page, api);
     const row = page.locator(`#stuck-orders tr[data-order-id="${orderId}"]`);
-    await row.filter({ hasText: 'needs attention' }).waitFor({ timeout: 15_000 });
+    // Waiting on the topic for a worker: late, and left alone.
+    await row
+      .filter({ hasText: /late.*queued on \S*payment\.order\/\d+ at \d+, \d+ ahead/ })
+      .waitFor({
+        timeout: 15_000,
+      });
+    expect(await row.getAttribute('data-verdict')).toBe('late');
+    expect(await row.textContent()).not.toContain('needs attention');
+
+    // Lost from the topic, it is lost, and with no re-drive allowed, flagged.
+    await waitFor('its request published', async () => {
+      const [request] = await api.db.query<{ published: boolean }[]>(
+        `SELECT published_at IS NOT NULL AS published FROM outbox WHERE key = $1`,
+        [orderId],
+      );
+      return request?.published ? true : undefined;
+    });
+    expect(await loseRecords(`${prefix}payment.order`)).toBeGreaterThanOrEqual(1);
+    await row.filter({ hasText: /lost.*passed on \S*payment\.order/ }).waitFor({ timeout: 15_000 });
+    await row.filter({ hasText: 'needs attention' }).waitFor();
+    expect(await row.getAttribute('data-verdict')).toBe('lost');
+    // The next order waits where the log now starts: late.
+    const next = await new Shopper(api, newShopper()).buy(await newProduct(api.db, { stock: 1 }));
+    const nextRow = page.locator(`#stuck-orders tr[data-order-id="${next.body.id as string}"]`);
+    await nextRow.filter({ hasText: /late.*queued on/ }).waitFor({ timeout: 15_000 });
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'admin-console.png'), fullPage: true });
 

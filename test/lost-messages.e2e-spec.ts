@@ -22,6 +22,8 @@ interface StuckOrderBody {
   id: string;
   redrives: number;
   needsAttentionAt: string | null;
+  verdict: 'late' | 'lost';
+  standing: string;
 }
 
 /**
@@ -46,20 +48,25 @@ async function placeAndLose(api: TestApp, prefix: string) {
   const placed = await shopper.buy(await newProduct(api.db, { stock: 1 }));
   expect(placed.status).toBe(202);
   const orderId = placed.body.id as string;
+  await loseRequests(api, prefix, orderId, 1);
+  return { shopper, orderId };
+}
+
+/** Waits until the order's `requests` payment requests are on Kafka, then loses them. */
+async function loseRequests(api: TestApp, prefix: string, orderId: string, requests: number) {
   await waitFor(
-    `payment request of ${orderId} published`,
+    `${requests} payment requests of ${orderId} published`,
     async () => {
-      const [row] = await api.db.query<{ published: boolean }[]>(
-        `SELECT published_at IS NOT NULL AS published FROM outbox
+      const [row] = await api.db.query<{ published: number }[]>(
+        `SELECT count(published_at)::int AS published FROM outbox
           WHERE key = $1 AND topic = 'payment.order'`,
         [orderId],
       );
-      return row?.published ? true : undefined;
+      return row.published >= requests ? true : undefined;
     },
     { intervalMs: 50 },
   );
   expect(await loseRecords(`${prefix}payment.order`)).toBeGreaterThanOrEqual(1);
-  return { shopper, orderId };
 }
 
 function stuckOrder(api: TestApp, orderId: string, until: (o: StuckOrderBody) => boolean) {
@@ -82,6 +89,10 @@ describe('lost-message detection', () => {
       expect(
         await metricValue(api, 'checkout_orders_overdue_total{action="redriven"}'),
       ).toBeGreaterThanOrEqual(detected.redrives);
+      // Its new request waits on the topic for a worker: late, however long, not lost again.
+      await sleep(2 * Number(watchdog.LOSS_WINDOW_MS));
+      const waiting = await stuckOrder(api, orderId, () => true);
+      expect(waiting).toMatchObject({ redrives: 1, verdict: 'late', standing: 'queued' });
 
       worker = await startApp({
         ...secret,
@@ -114,6 +125,9 @@ describe('lost-message detection', () => {
     const api = await apiInstance(prefix, { REDRIVE_LIMIT: '1' });
     try {
       const { orderId } = await placeAndLose(api, prefix);
+      // Its re-driven request is lost as well.
+      await stuckOrder(api, orderId, (o) => o.redrives >= 1);
+      await loseRequests(api, prefix, orderId, 2);
       const flagged = await stuckOrder(api, orderId, (o) => o.needsAttentionAt !== null);
       expect(flagged.redrives).toBe(1);
       expect(await metricValue(api, 'checkout_orders_overdue_total{action="flagged"}')).toBe(1);

@@ -41,6 +41,7 @@ const QUIET_AND_FAST: Environment = {
   // Tests that watch for lost messages set their own window; elsewhere, re-driving another
   // test's deliberately unfinished orders would only add noise.
   LOSS_WINDOW_MS: String(3_600_000),
+  SYNC_LOSS_WINDOW_MS: String(3_600_000),
   SHUTDOWN_GRACE_MS: '2000',
 };
 

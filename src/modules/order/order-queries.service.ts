@@ -3,11 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PaymentRecords } from '../payment';
 import { OrderView, TimelineEntryView } from './dto/order.view';
-import { StuckOrderView } from './dto/stuck-order.view';
 import { Order, OrderLine, TimelineEntry } from './order.entities';
 import { OrderNotFoundError } from './order.errors';
 import { orderViewOf } from './order-view';
-import { STUCK_ORDER } from './payment-watch/payment-backlog';
 
 /** What a shopper may read of their orders; another shopper's order does not exist for them. */
 @Injectable()
@@ -43,46 +41,6 @@ export class OrderQueries {
       order: { id: 'ASC' },
     });
     return entries.map(({ type, detail, at }) => ({ type, detail, at }));
-  }
-
-  /**
-   * Orders waiting for their payment past their deadline, re-driven, or flagged for a human:
-   * those flagged first, then the longest waiting.
-   */
-  async stuck(limit: number): Promise<StuckOrderView[]> {
-    const rows = await this.dataSource.query<
-      {
-        id: string;
-        user_id: string;
-        mode: string;
-        payment_attempt: number;
-        created_at: Date;
-        waiting_seconds: number;
-        redrives: number;
-        watch_until: Date;
-        needs_attention_at: Date | null;
-      }[]
-    >(
-      `SELECT id, user_id, mode, payment_attempt, created_at, redrives, watch_until,
-              needs_attention_at, extract(epoch FROM now() - created_at)::float AS waiting_seconds
-         FROM orders
-        WHERE status = 'PENDING_PAYMENT'
-          AND ${STUCK_ORDER}
-        ORDER BY needs_attention_at IS NULL, created_at
-        LIMIT $1`,
-      [limit],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      userId: row.user_id,
-      mode: row.mode,
-      paymentAttempt: row.payment_attempt,
-      createdAt: row.created_at,
-      waitingSeconds: Math.round(row.waiting_seconds),
-      redrives: row.redrives,
-      watchUntil: row.watch_until,
-      needsAttentionAt: row.needs_attention_at,
-    }));
   }
 
   /** Any order's status, for admins; null when there is no such order. */

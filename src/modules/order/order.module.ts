@@ -15,6 +15,7 @@ import { PaymentBacklog } from './payment-watch/payment-backlog';
 import { PaymentRedrive } from './payment-watch/payment-redrive.service';
 import { PaymentRequests } from './payment-request';
 import { PaymentWatchdog } from './payment-watch/payment-watchdog';
+import { StuckOrders } from './payment-watch/stuck-orders';
 import { PlaceOrderService } from './place-order.service';
 import { RetryPaymentService } from './retry-payment.service';
 import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
@@ -41,6 +42,7 @@ import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
     PaymentRedrive,
     PaymentWatchdog,
     CutOffPayments,
+    StuckOrders,
     PaymentBacklog,
   ],
   exports: [OrderStreams, PaymentBacklog],

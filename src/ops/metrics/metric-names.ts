@@ -19,4 +19,7 @@ export const Metrics = {
   ordersOverdue: 'checkout_orders_overdue_total',
   ordersWaiting: 'checkout_orders_waiting_payment',
   ordersNeedingAttention: 'checkout_orders_needing_attention',
+  ordersLost: 'checkout_orders_lost_total',
+  ordersLate: 'checkout_orders_late',
+  lateMessagesAhead: 'checkout_orders_late_messages_ahead',
 } as const;

@@ -106,6 +106,24 @@ const providers = [
     name: Metrics.ordersNeedingAttention,
     help: 'Orders re-driven REDRIVE_LIMIT times with no result: a human has to look.',
   }),
+  makeCounterProvider({
+    name: Metrics.ordersLost,
+    help:
+      'Orders found lost past their deadline (then re-driven or flagged), by where their ' +
+      'payment stood: in_process (a sync payment whose process is gone), unpublished, passed ' +
+      '(the workers committed past its message), untracked.',
+    labelNames: ['standing'],
+  }),
+  makeGaugeProvider({
+    name: Metrics.ordersLate,
+    help:
+      'Async orders past LOSS_WINDOW_MS whose message is still queued (or cannot be placed ' +
+      'now): late, not lost, so not re-driven. As the watchdog last looked.',
+  }),
+  makeGaugeProvider({
+    name: Metrics.lateMessagesAhead,
+    help: "The most records ahead of a late order's message on its partition.",
+  }),
 ];
 
 /** Serves /metrics (Prometheus text format) and makes the app's own metrics injectable. */

@@ -19,10 +19,11 @@ import { PaymentRedrive } from './payment-redrive.service';
 
 /**
  * Lost-message detection: every WATCHDOG_INTERVAL_MS, orders that waited for their payment
- * past their deadline (a sync order SYNC_LOSS_WINDOW_MS, an async one LOSS_WINDOW_MS) are
- * re-driven, up to REDRIVE_LIMIT times, then flagged for a human. Sync payments this process
- * saw cut off by a database outage are made due as soon as the database answers. Runs on every
- * instance; the database hands each overdue order to one of them.
+ * past their deadline (a sync order SYNC_LOSS_WINDOW_MS, an async one LOSS_WINDOW_MS) and are
+ * lost, not late (see verdictOf), are re-driven, up to REDRIVE_LIMIT times, then flagged for a
+ * human. Sync payments this process saw cut off by a database outage are made due as soon as
+ * the database answers. Runs on every instance; the database hands each overdue order to one of
+ * them.
  */
 @Injectable()
 export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -40,6 +41,8 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.ordersWaiting) private readonly waiting: Gauge,
     @InjectMetric(Metrics.ordersNeedingAttention) private readonly needingAttention: Gauge,
+    @InjectMetric(Metrics.ordersLate) private readonly late: Gauge,
+    @InjectMetric(Metrics.lateMessagesAhead) private readonly lateMessagesAhead: Gauge,
   ) {
     this.logger.setContext(PaymentWatchdog.name);
   }
@@ -61,7 +64,9 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
     while (this.running) {
       try {
         await this.cutOff.makeDue();
-        await this.redrive.sweep();
+        const { late } = await this.redrive.sweep();
+        this.late.set(late.orders);
+        this.lateMessagesAhead.set(late.mostAhead);
         await this.measure();
       } catch (error) {
         if (!this.outage.explains(error)) {

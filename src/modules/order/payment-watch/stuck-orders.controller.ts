@@ -24,6 +24,7 @@ import { OrderView } from '../dto/order.view';
 import { StuckOrderView } from '../dto/stuck-order.view';
 import { OrderQueries } from '../order-queries.service';
 import { PaymentRedrive } from './payment-redrive.service';
+import { StuckOrders } from './stuck-orders';
 
 /** What admins see of orders whose payment result did not come back in time. */
 @ApiTags('admin')
@@ -33,22 +34,26 @@ import { PaymentRedrive } from './payment-redrive.service';
 export class StuckOrdersController {
   constructor(
     private readonly queries: OrderQueries,
+    private readonly stuckOrders: StuckOrders,
     private readonly redrive: PaymentRedrive,
   ) {}
 
   @Get('stuck-orders')
   @ApiOperation({
-    summary: 'Orders with no payment result inside the loss window, flagged ones first.',
+    summary:
+      'Orders with no payment result inside their window, flagged ones first: each lost or late.',
     description:
-      'The watchdog re-drives each up to REDRIVE_LIMIT times; after that it is flagged ' +
-      '(needsAttentionAt) and waits for a human.',
+      'Each says where its payment stands (standing; an async order: its message in Kafka ' +
+      "against the workers' committed offset, and the records ahead of it) and the verdict " +
+      'drawn: a late order is on its way and left alone; a lost one is re-driven up to ' +
+      'REDRIVE_LIMIT times, then flagged (needsAttentionAt) and waits for a human.',
   })
   @ApiQuery({ name: 'limit', required: false, example: 100 })
   @ApiOkResponse({ type: [StuckOrderView] })
   stuck(
     @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
   ): Promise<StuckOrderView[]> {
-    return this.queries.stuck(Math.min(Math.max(limit, 1), 1000));
+    return this.stuckOrders.list(Math.min(Math.max(limit, 1), 1000));
   }
 
   @Post('orders/:id/redrive')

@@ -351,18 +351,45 @@ async function replayAll() {
   await loadLists();
 }
 
+/** Where an order's payment stands, in words (GET /admin/stuck-orders: standing, message). */
+function whereOf(order) {
+  const message = order.message;
+  const at = message ? `${message.topic}/${message.partition} at ${message.offset}` : '';
+  switch (order.standing) {
+    case 'in_process':
+      return order.verdict === 'lost' ? 'sync payment, its process gone' : 'sync payment running';
+    case 'unpublished':
+      return 'in the outbox, never on Kafka';
+    case 'queued':
+      return `queued on ${at}, ${whole.format(message.ahead)} ahead`;
+    case 'passed':
+      return `passed on ${at}`;
+    case 'unknown':
+      return `on ${at}; Kafka not answering`;
+    default:
+      return 'not tracked';
+  }
+}
+
 function renderStuck(orders) {
-  const rows = fillTable('#stuck-orders', orders, 6, 'No stuck orders.');
+  const rows = fillTable('#stuck-orders', orders, 7, 'No stuck orders.');
   orders.forEach((order, i) => {
     const row = rows[i];
     row.dataset.orderId = order.id;
+    row.dataset.verdict = order.verdict;
     const id = document.createElement('code');
-    id.textContent = order.id;
+    id.textContent = order.id.slice(0, 8);
+    id.title = order.id;
     cell(row, id);
     cell(row, order.mode);
     cell(row, `${whole.format(order.waitingSeconds)} s`);
+    const verdict = order.needsAttentionAt ? `${order.verdict}, needs attention` : order.verdict;
+    cell(row, verdict).className = order.verdict === 'lost' ? 'error' : '';
+    const where = cell(row, whereOf(order));
+    if (order.message?.committedOffset != null) {
+      where.title = `workers committed up to ${order.message.committedOffset}`;
+    }
     cell(row, String(order.redrives));
-    cell(row, order.needsAttentionAt ? 'needs attention' : '');
     cell(
       row,
       button('Re-drive', () => redrive(order)),
