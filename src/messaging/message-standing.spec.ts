@@ -6,6 +6,7 @@ const published = (offset: number, partition = 2): OutboxMessage => ({
   key: 'order-1',
   topic: 'payment.order',
   publishedAt: new Date(),
+  stagedMsAgo: 1000,
   kafkaTopic: 'shop.payment.order',
   partition,
   offset,

@@ -16,6 +16,8 @@ export type StandingState = 'unpublished' | 'queued' | 'passed' | 'unknown' | 'u
 
 export interface MessageStanding {
   state: StandingState;
+  /** How long ago the message was staged in the outbox; null with no message. */
+  stagedMsAgo: number | null;
   /** Where it landed, the topic as Kafka names it; before that, the app's name of it. */
   topic: string | null;
   partition: number | null;
@@ -32,13 +34,13 @@ export function standingOf(
   positions: GroupPositions | null,
 ): MessageStanding {
   const none = { partition: null, offset: null, committed: null, ahead: null };
-  if (!message) return { state: 'untracked', topic: null, ...none };
-  const { publishedAt, kafkaTopic, partition, offset } = message;
-  if (!publishedAt) return { state: 'unpublished', topic: message.topic, ...none };
+  if (!message) return { state: 'untracked', topic: null, stagedMsAgo: null, ...none };
+  const { publishedAt, kafkaTopic, partition, offset, stagedMsAgo } = message;
+  if (!publishedAt) return { state: 'unpublished', topic: message.topic, stagedMsAgo, ...none };
   if (kafkaTopic === null || partition === null || offset === null) {
-    return { state: 'untracked', topic: message.topic, ...none };
+    return { state: 'untracked', topic: message.topic, stagedMsAgo, ...none };
   }
-  const landed = { topic: kafkaTopic, partition, offset };
+  const landed = { topic: kafkaTopic, partition, offset, stagedMsAgo };
   // Another deployment's topic (another KAFKA_TOPIC_PREFIX on the same database) has no
   // position here: unknown, for this instance to leave alone.
   const position: PartitionPosition | undefined = positions?.topics.get(kafkaTopic)?.get(partition);

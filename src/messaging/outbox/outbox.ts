@@ -8,6 +8,8 @@ export interface OutboxMessage {
   key: string;
   topic: string;
   publishedAt: Date | null;
+  /** How long ago it was staged, in the database's clock. */
+  stagedMsAgo: number;
   /**
    * Where it landed (the topic as Kafka names it); null while unpublished, or when published
    * before landings were recorded.
@@ -36,6 +38,7 @@ export class Outbox {
     if (keys.length === 0) return new Map();
     const rows = await this.dataSource.query<OutboxMessage[]>(
       `SELECT DISTINCT ON (key) key, topic, published_at AS "publishedAt",
+              extract(epoch FROM now() - created_at)::float8 * 1000 AS "stagedMsAgo",
               kafka_topic AS "kafkaTopic", kafka_partition AS partition, kafka_offset::float8 AS "offset"
          FROM outbox WHERE key = ANY($1)
         ORDER BY key, id DESC`,

@@ -129,7 +129,9 @@ export class PaymentRedrive {
     const late = { orders: 0, mostAhead: 0 };
     for (const { id, redrives } of overdue) {
       const standing = standings.get(id)!;
-      if (verdictOf({ overdue: true, flagged: false }, standing.state) === 'lost') {
+      const payment = { standing: standing.state, stagedMsAgo: standing.stagedMsAgo };
+      const { lossWindowMs } = this.config.watchdog;
+      if (verdictOf({ overdue: true, flagged: false }, payment, lossWindowMs) === 'lost') {
         lost.push({ id, redrives, standing: standing.state });
       } else {
         late.orders += 1;

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
 import { MessageStanding, MessageStandings } from '../../../messaging';
 import { StuckOrderView } from '../dto/stuck-order.view';
 import { STUCK_ORDER } from './payment-backlog';
@@ -25,6 +27,7 @@ export class StuckOrders {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly standings: MessageStandings,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -46,11 +49,16 @@ export class StuckOrders {
     const standings = await this.standings.of(
       rows.filter((row) => row.mode === 'async').map((row) => row.id),
     );
-    return rows.map((row) => viewOf(row, standings.get(row.id) ?? null));
+    const { lossWindowMs } = this.config.watchdog;
+    return rows.map((row) => viewOf(row, standings.get(row.id) ?? null, lossWindowMs));
   }
 }
 
-function viewOf(row: StuckRow, message: MessageStanding | null): StuckOrderView {
+function viewOf(
+  row: StuckRow,
+  message: MessageStanding | null,
+  lossWindowMs: number,
+): StuckOrderView {
   const standing = message?.state ?? 'in_process';
   return {
     id: row.id,
@@ -64,7 +72,8 @@ function viewOf(row: StuckRow, message: MessageStanding | null): StuckOrderView 
     needsAttentionAt: row.needs_attention_at,
     verdict: verdictOf(
       { overdue: row.overdue, flagged: row.needs_attention_at !== null },
-      standing,
+      { standing, stagedMsAgo: message?.stagedMsAgo ?? null },
+      lossWindowMs,
     ),
     standing,
     message:

@@ -22,15 +22,18 @@ export const VERDICTS: readonly Verdict[] = ['late', 'lost'];
 
 /**
  * Past its deadline, these say the payment will not come by itself: a sync payment's process
- * is gone; a message never reached Kafka, or the workers passed it with no result, or there is
- * nothing to tell where it is (judged by the clock, as before landings were recorded).
+ * is gone; the workers passed its message with no result, or there is nothing to tell where it
+ * is (judged by the clock, as before landings were recorded). A message still in the outbox is
+ * lost once it waited there the whole window: one staged a moment ago (the result a worker just
+ * recorded) is on its way.
  */
-const LOST_PAST_DEADLINE = new Set<PaymentStanding>([
-  'in_process',
-  'unpublished',
-  'passed',
-  'untracked',
-]);
+const LOST_PAST_DEADLINE = new Set<PaymentStanding>(['in_process', 'passed', 'untracked']);
+
+/** Where an order's payment stands, and for a message in the outbox, how long it has been. */
+export interface PaymentWhereabouts {
+  standing: PaymentStanding;
+  stagedMsAgo: number | null;
+}
 
 /**
  * Tells a lost payment from a late one. Before its deadline an order is never lost (a sync
@@ -41,8 +44,13 @@ const LOST_PAST_DEADLINE = new Set<PaymentStanding>([
  */
 export function verdictOf(
   order: { overdue: boolean; flagged: boolean },
-  standing: PaymentStanding,
+  payment: PaymentWhereabouts,
+  lossWindowMs: number,
 ): Verdict {
   if (order.flagged) return 'lost';
-  return order.overdue && LOST_PAST_DEADLINE.has(standing) ? 'lost' : 'late';
+  if (!order.overdue) return 'late';
+  if (payment.standing === 'unpublished') {
+    return (payment.stagedMsAgo ?? Infinity) >= lossWindowMs ? 'lost' : 'late';
+  }
+  return LOST_PAST_DEADLINE.has(payment.standing) ? 'lost' : 'late';
 }
