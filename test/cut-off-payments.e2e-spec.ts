@@ -6,6 +6,7 @@ import { longestSyncPaymentMs } from '../src/config/app-config';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV } from './support/database-url';
 import { GatewaySimulatorProcess } from './support/gateway-simulator';
+import { ADMIN_TOKEN } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 /** Slow enough for the test to cut the payment off while the gateway decides it. */
@@ -27,8 +28,19 @@ function instanceEnv(databaseUrl: string, gateway: GatewaySimulatorProcess) {
     ...PAYMENT,
     LOG_LEVEL: 'info',
     SEED_DEMO_CATALOGUE: 'false',
+    ADMIN_TOKEN,
     // The 5-minute loss window stays as it is: it must not be what finishes these orders.
   };
+}
+
+/** The checkout mode is fleet-wide and stored: an earlier test may have left it async. */
+async function syncMode(app: AppProcess): Promise<void> {
+  const answer = await fetch(`${app.url}/admin/mode`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ mode: 'sync', reason: 'cut-off payments test' }),
+  });
+  expect(answer.status).toBe(200);
 }
 
 /** A shopper with one unit of a new product in the cart, on `app`. */
@@ -131,6 +143,7 @@ describe('sync payments cut off mid-way', () => {
     const db = new Client({ connectionString: databaseUrl });
     try {
       await Promise.all([db.connect(), doomed.ready(), survivor.ready()]);
+      await syncMode(doomed);
       const userId = await shopperWithCart(db, doomed);
       const { orderId, answer } = await placeUntilAtGateway(db, doomed, userId, gateway);
       process.kill(doomed.pid, 'SIGKILL');
@@ -157,7 +170,7 @@ describe('sync payments cut off mid-way', () => {
         ),
       ).toHaveLength(1);
     } finally {
-      await Promise.all([survivor.stop(), doomed.exitCode(), db.end()]);
+      await Promise.all([survivor.stop(), doomed.stop(1000), db.end()]);
     }
   }, 90_000);
 
@@ -168,6 +181,7 @@ describe('sync payments cut off mid-way', () => {
       await cluster.start();
       app = AppProcess.start(instanceEnv(cluster.serverUrl, gateway), await freePort());
       await app.ready(60_000);
+      await syncMode(app);
       const db = new Client({ connectionString: cluster.serverUrl });
       await db.connect();
       const placing = await shopperWithCart(db, app)
