@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Response } from 'supertest';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   finalOrder,
   newProduct,
@@ -150,10 +151,14 @@ describe.each(['sync', 'async'] as const)('checkout in %s mode', (mode: Mode) =>
     });
 
     it('tells the shopper by push, mail and SMS, once each', async () => {
-      const sent = await app.db.query(
-        `SELECT channel, status FROM notifications WHERE order_id = $1 ORDER BY channel`,
-        [order.id],
-      );
+      // In async mode the order is final before every notification is recorded.
+      const sent = await waitFor('three notifications', async () => {
+        const rows = await app.db.query<{ channel: string; status: string }[]>(
+          `SELECT channel, status FROM notifications WHERE order_id = $1 ORDER BY channel`,
+          [order.id],
+        );
+        return rows.length >= 3 ? rows : undefined;
+      });
       expect(sent).toEqual([
         { channel: 'mail', status: 'SENT' },
         { channel: 'push', status: 'SENT' },

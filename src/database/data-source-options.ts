@@ -39,8 +39,11 @@ export function dataSourceOptions(
       poolSize: config.database.poolSize,
       extra: {
         connectionTimeoutMillis: config.database.connectionTimeoutMs,
-        // node-postgres reads 0 as "wait for ever".
-        query_timeout: unboundedQueries ? 0 : config.database.queryTimeoutMs,
+        // node-postgres reads 0 as "wait for ever". The server cancels a statement past the
+        // bound (a query error, 57014); the client's own bound, a second later, only catches a
+        // server that stopped answering, and leaves its connection busy.
+        statement_timeout: unboundedQueries ? 0 : config.database.queryTimeoutMs,
+        query_timeout: unboundedQueries ? 0 : config.database.queryTimeoutMs + 1000,
       },
     };
   }

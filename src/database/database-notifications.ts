@@ -12,6 +12,12 @@ type Hearer = (payload: string) => void;
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more (docs, NOTIFY). */
 const MAX_PAYLOAD_BYTES = 7999;
 const RECONNECT_MS = 1000;
+/**
+ * A listening connection only receives, so a peer that vanished without a reset (a moved
+ * database, a firewall) would never show: it is asked a question this often, and replaced when
+ * it does not answer.
+ */
+const PROBE_MS = 5000;
 
 /**
  * PostgreSQL's LISTEN/NOTIFY, the fleet's shared announcement board: `notify` inside a
@@ -30,6 +36,7 @@ export class DatabaseNotifications implements BeforeApplicationShutdown {
   private lost = false;
   private closing = false;
   private stopEmbedded: (() => void) | null = null;
+  private probe: NodeJS.Timeout | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -73,6 +80,7 @@ export class DatabaseNotifications implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     this.stopEmbedded?.();
+    if (this.probe) clearInterval(this.probe);
     await this.connection?.end().catch(() => undefined);
   }
 
@@ -98,6 +106,8 @@ export class DatabaseNotifications implements BeforeApplicationShutdown {
       connectionString: this.config.database.url,
       connectionTimeoutMillis: this.config.database.connectionTimeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: PROBE_MS,
+      query_timeout: this.config.database.connectionTimeoutMs,
       application_name: 'peak-checkout notifications',
     });
     client.on('notification', ({ channel, payload }) => this.dispatch(channel, payload ?? ''));
@@ -113,17 +123,34 @@ export class DatabaseNotifications implements BeforeApplicationShutdown {
       this.connectionLost(error);
       return null;
     }
+    if (this.closing) {
+      // Shutdown began while this connection was being opened: nothing else would end it.
+      await client.end().catch(() => undefined);
+      return null;
+    }
     client.once('end', () => {
       if (this.connection !== client) return;
       this.connection = null;
       this.connectionLost(new Error('connection ended'));
     });
     this.connection = client;
+    this.probe ??= setInterval(() => void this.probeConnection(), PROBE_MS).unref();
     if (this.lost) {
       this.lost = false;
       this.logger.info('listening for notices again');
     }
     return client;
+  }
+
+  private async probeConnection(): Promise<void> {
+    const client = this.connection;
+    if (!client || this.closing) return;
+    try {
+      await client.query('SELECT 1');
+    } catch {
+      // Its 'end' replaces it.
+      await client.end().catch(() => undefined);
+    }
   }
 
   private connectionLost(error: unknown): void {
