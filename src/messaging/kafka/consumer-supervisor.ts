@@ -38,6 +38,16 @@ const RESTART_DELAYS_MS = [250, 500, 1000];
 /** Between attempts to drop the member a crashed consumer was, while the broker is away. */
 const LEAVE_RETRY_MS = 1000;
 
+/** A consumer before its first join. */
+export const STARTING: Readonly<ConsumerState> = {
+  status: 'starting',
+  lastHeartbeatAt: null,
+  assignedPartitions: 0,
+  joins: 0,
+  restarts: 0,
+  lastError: null,
+};
+
 /**
  * Keeps a kafkajs consumer running, and says how it is. kafkajs restarts a crashed consumer
  * itself only after errors it deems retriable, after its retrier's last pause, and leaves it
@@ -51,14 +61,7 @@ const LEAVE_RETRY_MS = 1000;
  * the old member is also asked to leave, once a second until the broker answers.
  */
 export class ConsumerSupervisor {
-  private current: ConsumerState = {
-    status: 'starting',
-    lastHeartbeatAt: null,
-    assignedPartitions: 0,
-    joins: 0,
-    restarts: 0,
-    lastError: null,
-  };
+  private current: ConsumerState = { ...STARTING };
   private crashesInARow = 0;
   private member: { groupId: string; memberId: string } | null = null;
   private leaving: Promise<void> | null = null;

@@ -16,7 +16,7 @@ import { runWithTrace } from '../trace-context';
 import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { DeadLetters } from '../dead-letters/dead-letters';
 import { OutboxRelay } from '../outbox/outbox-relay';
-import { ConsumerState, ConsumerSupervisor } from './consumer-supervisor';
+import { ConsumerState, ConsumerSupervisor, STARTING } from './consumer-supervisor';
 import { KafkaClients } from './kafka-clients';
 import { KafkaPublisher } from './kafka-publisher';
 import { deadLettersOf, KafkaTopics } from './kafka-topics';
@@ -85,16 +85,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
   }
 
   consumerState(): ConsumerState {
-    return (
-      this.supervisor?.state() ?? {
-        status: 'starting',
-        lastHeartbeatAt: null,
-        assignedPartitions: 0,
-        joins: 0,
-        restarts: 0,
-        lastError: null,
-      }
-    );
+    return this.supervisor?.state() ?? { ...STARTING };
   }
 
   /** Subscribes and starts consuming; returns before the consumer has joined its group. */
