@@ -72,9 +72,17 @@ describe('SIGTERM to a worker under load', () => {
           [ids],
         )
       )[0].n;
-    await waitFor('4 payments settled', async () => ((await paid()) >= 4 ? true : undefined), {
-      intervalMs: 50,
-    });
+    // Payments run four at a time and can end together: SIGTERM lands while some are held.
+    const held = async () =>
+      (await (await fetch(`${worker.url}/metrics`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith('backpressure_permits_in_use{'))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    await waitFor(
+      '4 payments settled, more under way',
+      async () => ((await paid()) >= 4 && (await held()) > 0 ? true : undefined),
+      { intervalMs: 20 },
+    );
 
     const stopping = Date.now();
     expect(await worker.stop()).toBe(true);
