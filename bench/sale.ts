@@ -214,7 +214,8 @@ async function stockTheSale(db: Client, scenario: Scenario): Promise<void> {
   await fillCarts(db, shopperIds('shopper', scenario.shoppers), SKU);
 }
 
-async function fillCarts(db: Client, shoppers: string[], sku: string): Promise<void> {
+/** One unit of `sku` in each shopper's cart. */
+export async function fillCarts(db: Client, shoppers: string[], sku: string): Promise<void> {
   await db.query(
     `INSERT INTO cart_items (user_id, sku, quantity) SELECT unnest($1::text[]), $2, 1`,
     [shoppers, sku],

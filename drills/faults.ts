@@ -50,6 +50,22 @@ export interface FaultWatcher {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
+/** Stops a dependency, keeps it down for `downMs` from the stop, and starts it again. */
+async function takeDown(
+  what: string,
+  dependency: { stop(): Promise<void>; start(): Promise<void> },
+  downMs: number,
+  log: (line: string) => void,
+): Promise<FaultWindow> {
+  const startedAt = Date.now();
+  await dependency.stop();
+  log(`${what} stopped; down for ${downMs / 1000} s`);
+  await sleep(Math.max(0, startedAt + downMs - Date.now()));
+  await dependency.start();
+  log(`${what} started again`);
+  return { startedAt, endedAt: Date.now(), notes: { downSeconds: downMs / 1000 } };
+}
+
 const workerKill: Fault = {
   name: 'worker-kill',
   summary:
@@ -103,16 +119,7 @@ const brokerStop: Fault = {
     met: (r) =>
       r.paymentsResumedAfterFaultSeconds !== null && r.paymentsResumedAfterFaultSeconds <= 5,
   },
-  async inject({ broker, log, scale }) {
-    const downMs = 20_000 * scale;
-    const startedAt = Date.now();
-    await broker.stop();
-    log(`broker stopped; down for ${downMs / 1000} s`);
-    await sleep(Math.max(0, startedAt + downMs - Date.now()));
-    await broker.start();
-    log('broker started again');
-    return { startedAt, endedAt: Date.now(), notes: { downSeconds: downMs / 1000 } };
-  },
+  inject: ({ broker, log, scale }) => takeDown('the broker', broker, 20_000 * scale, log),
 };
 
 const postgresStop: Fault = {
@@ -128,16 +135,7 @@ const postgresStop: Fault = {
       r.allFinalAfterFaultSeconds !== null &&
       r.allFinalAfterFaultSeconds <= 15,
   },
-  async inject({ cluster, log, scale }) {
-    const downMs = 12_000 * scale;
-    const startedAt = Date.now();
-    await cluster.stop();
-    log(`PostgreSQL stopped; down for ${downMs / 1000} s`);
-    await sleep(Math.max(0, startedAt + downMs - Date.now()));
-    await cluster.start();
-    log('PostgreSQL started again');
-    return { startedAt, endedAt: Date.now(), notes: { downSeconds: downMs / 1000 } };
-  },
+  inject: ({ cluster, log, scale }) => takeDown('PostgreSQL', cluster, 12_000 * scale, log),
 };
 
 const modeFlips: Fault = {

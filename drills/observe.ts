@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { fillCarts } from '../bench/sale';
 
 /** One drill's orders: those of its shoppers (their ids share the drill's prefix). */
 export interface DrillOrders {
@@ -36,10 +37,7 @@ export async function stockTheDrill(db: Client, orders: DrillOrders, shoppers: s
      VALUES ($1, 'Drill sneaker', 9900, 'EUR', $2)`,
     [orders.sku, orders.stock],
   );
-  await db.query(
-    `INSERT INTO cart_items (user_id, sku, quantity) SELECT unnest($1::text[]), $2, 1`,
-    [shoppers, orders.sku],
-  );
+  await fillCarts(db, shoppers, orders.sku);
 }
 
 /** Waits until none of the drill's orders waits for its payment; false past `withinMs`. */
