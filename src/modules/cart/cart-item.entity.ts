@@ -11,6 +11,10 @@ export class CartItem {
   @Column('integer')
   quantity!: number;
 
+  /** The order under way that holds this item until its payment is decided. */
+  @Column({ name: 'held_by', type: 'uuid', nullable: true })
+  heldBy!: string | null;
+
   @CreateDateColumn({ name: 'added_at', type: 'timestamptz' })
   addedAt!: Date;
 }

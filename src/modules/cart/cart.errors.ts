@@ -44,3 +44,14 @@ export class StockStillHeldError extends DomainError {
     );
   }
 }
+
+export class OrderUnderWayError extends DomainError {
+  constructor(orderId: string) {
+    super(
+      'conflict',
+      `Your cart is being ordered as order ${orderId}, which awaits its payment: follow that ` +
+        'order, and place another once its payment is decided.',
+      { orderId },
+    );
+  }
+}

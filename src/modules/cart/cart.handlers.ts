@@ -15,7 +15,10 @@ export class CartHandlers {
     private readonly cart: CartService,
   ) {}
 
-  /** Approved: the held units are sold and leave the cart. Otherwise they go back on sale. */
+  /**
+   * Approved: the held units are sold and leave the cart. Otherwise they go back on sale and the
+   * cart stays as it was. Either way the cart is free for the shopper's next order.
+   */
   @EventPattern(Topics.paymentResult)
   async onPaymentCompleted(
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
@@ -29,6 +32,7 @@ export class CartHandlers {
       } else {
         await this.stock.release(manager, orderId);
       }
+      await this.cart.letGo(manager, orderId);
     });
   }
 }

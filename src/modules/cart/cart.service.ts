@@ -8,11 +8,32 @@ import {
   InsufficientStockError,
   MixedCurrencyError,
   NotInCartError,
+  OrderUnderWayError,
   UnknownProductError,
 } from './cart.errors';
 import { CheckoutLine } from './checkout-line';
 import { CartView } from './dto/cart.view';
 import { Product } from './product.entity';
+
+interface CartRow {
+  sku: string;
+  name: string;
+  price_cents: number;
+  currency: string;
+  quantity: number;
+}
+
+const lineOf = (row: CartRow): CheckoutLine => ({
+  sku: row.sku,
+  name: row.name,
+  unitPriceCents: row.price_cents,
+  quantity: row.quantity,
+  currency: row.currency,
+});
+
+/** The order of `ORDER BY sku` for rows an UPDATE returns in no order. */
+const bySku = (a: { sku: string }, b: { sku: string }): number =>
+  a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
 
 /** A shopper's cart: what they mean to buy, priced from the catalogue when read. */
 @Injectable()
@@ -73,13 +94,49 @@ export class CartService {
     return this.view(userId);
   }
 
-  /** The cart as order lines for checkout, inside the order's transaction. */
-  async checkoutLines(manager: EntityManager, userId: string): Promise<CheckoutLine[]> {
-    const lines = await this.linesOf(manager, userId);
+  /**
+   * The cart as order lines for checkout, held for `orderId` inside its transaction until its
+   * payment is decided. One statement locks, holds and reads the items: a request that waited
+   * for another's lock finds the items held by that order and fails, naming it.
+   */
+  async checkoutLines(
+    manager: EntityManager,
+    userId: string,
+    orderId: string,
+  ): Promise<CheckoutLine[]> {
+    const rows = await this.hold(manager, userId, orderId);
+    const lines = rows.map(lineOf);
     if (lines.length === 0) throw new EmptyCartError();
     const currencies = [...new Set(lines.map((line) => line.currency))];
     if (currencies.length > 1) throw new MixedCurrencyError(currencies);
     return lines;
+  }
+
+  /**
+   * Holds the cart, whatever it holds now, for an order whose payment is retried: another order
+   * under way from the same cart cannot start meanwhile, nor this one while another is.
+   */
+  async holdFor(manager: EntityManager, userId: string, orderId: string): Promise<void> {
+    await this.hold(manager, userId, orderId);
+  }
+
+  /** The order's payment is decided: the cart, less what it sold, is free for the next order. */
+  async letGo(manager: EntityManager, orderId: string): Promise<void> {
+    await manager.query(`UPDATE cart_items SET held_by = NULL WHERE held_by = $1`, [orderId]);
+  }
+
+  private async hold(manager: EntityManager, userId: string, orderId: string): Promise<CartRow[]> {
+    const rows = await returningRows<CartRow & { held_by: string }>(
+      manager,
+      `UPDATE cart_items i SET held_by = COALESCE(i.held_by, $2)
+         FROM products p
+        WHERE p.sku = i.sku AND i.user_id = $1
+       RETURNING i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by`,
+      [userId, orderId],
+    );
+    const underWay = rows.find((row) => row.held_by !== orderId);
+    if (underWay) throw new OrderUnderWayError(underWay.held_by);
+    return rows.sort(bySku);
   }
 
   /** Takes the ordered units out of the cart; what the shopper added since stays. */
@@ -102,25 +159,13 @@ export class CartService {
   }
 
   private async linesOf(manager: EntityManager, userId: string): Promise<CheckoutLine[]> {
-    const rows: {
-      sku: string;
-      name: string;
-      price_cents: number;
-      currency: string;
-      quantity: number;
-    }[] = await manager.query(
+    const rows: CartRow[] = await manager.query(
       `SELECT i.sku, p.name, p.price_cents, p.currency, i.quantity
          FROM cart_items i JOIN products p ON p.sku = i.sku
         WHERE i.user_id = $1 ORDER BY i.sku`,
       [userId],
     );
-    return rows.map((row) => ({
-      sku: row.sku,
-      name: row.name,
-      unitPriceCents: row.price_cents,
-      quantity: row.quantity,
-      currency: row.currency,
-    }));
+    return rows.map(lineOf);
   }
 
   private async productOrFail(manager: EntityManager, sku: string): Promise<Product> {

@@ -74,7 +74,7 @@ export class PlaceOrderService {
     const mode = this.modes.mode();
     const placing = () =>
       this.unitOfWork.run(async ({ manager, publish, lastly }) => {
-        const lines = await this.cart.checkoutLines(manager, userId);
+        const lines = await this.cart.checkoutLines(manager, userId, orderId);
         const order = {
           id: orderId,
           userId,

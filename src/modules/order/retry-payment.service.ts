@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../../database/unique-violation';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
 import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
-import { StockService } from '../cart';
+import { CartService, StockService } from '../cart';
 import { RetryPaymentRequest } from './dto/retry-payment.request';
 import { OrderQueries } from './order-queries.service';
 import { transition } from './order-state';
@@ -36,6 +36,7 @@ export class RetryPaymentService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
+    private readonly cart: CartService,
     private readonly stock: StockService,
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
@@ -74,6 +75,7 @@ export class RetryPaymentService {
         if (step.kind !== 'moved') throw new PaymentNotRetryableError(orderId, order.status);
         const attempt = order.paymentAttempt + 1;
         await manager.insert(PaymentRetry, { orderId, idempotencyKey, attempt, requestHash });
+        await this.cart.holdFor(manager, userId, orderId);
         await this.stock.reserveAgain(manager, orderId);
         await manager.update(
           Order,
@@ -129,9 +131,11 @@ export class RetryPaymentService {
     earlier: PaymentRetry,
     requestHash: string,
   ): Promise<PlacedOrder> {
+    // Another shopper's order under this key is not theirs to know about: 404, as for reading it.
+    const order = await this.queries.view(userId, earlier.orderId);
     if (earlier.requestHash !== requestHash) {
       throw new IdempotencyKeyReusedError(earlier.idempotencyKey, earlier.orderId);
     }
-    return { order: await this.queries.view(userId, earlier.orderId), replayed: true };
+    return { order, replayed: true };
   }
 }
