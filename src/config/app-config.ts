@@ -39,6 +39,12 @@ const environmentSchema = z.object({
   PAYMENT_MAX_ATTEMPTS: integer(3, 1),
   PAYMENT_RETRY_BASE_MS: integer(50, 0),
   SSE_HEARTBEAT_MS: integer(15000, 100),
+  // A stream ends after this long and the browser reconnects (after SSE_RETRY_MS), so a stream
+  // never outlives its instance's knowledge of who follows it, nor a client who left silently.
+  SSE_MAX_LIFETIME_MS: integer(5 * 60_000, 1000),
+  SSE_RETRY_MS: integer(3000, 100),
+  SSE_MAX_STREAMS_PER_SHOPPER: integer(10, 1),
+  SSE_MAX_STREAMS: integer(2000, 1),
   CHECKOUT_MODE: z.enum(['sync', 'async', 'auto']).default('sync'),
   AUTO_ASYNC_ABOVE_IN_FLIGHT: integer(20, 1),
   AUTO_ASYNC_ABOVE_LATENCY_MS: integer(1000, 1),
@@ -151,7 +157,16 @@ export interface AppConfig {
     lostResponseRate: number;
   };
   payment: { maxAttempts: number; retryBaseMs: number };
-  sse: { heartbeatMs: number };
+  sse: {
+    heartbeatMs: number;
+    /** How long one stream stays open before the client is asked to reconnect. */
+    maxLifetimeMs: number;
+    /** The reconnection delay advised to clients (the SSE `retry:` field). */
+    retryMs: number;
+    maxPerShopper: number;
+    /** Streams this instance keeps open at most, all shoppers together. */
+    maxPerInstance: number;
+  };
   mode: { initial: 'sync' | 'async' | 'auto' };
   autoMode: AutoThresholds & { sampleMs: number; latencyWindowMs: number };
   settings: { pollMs: number };
@@ -243,7 +258,13 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       ...knobsOf(e),
     },
     payment: { maxAttempts: e.PAYMENT_MAX_ATTEMPTS, retryBaseMs: e.PAYMENT_RETRY_BASE_MS },
-    sse: { heartbeatMs: e.SSE_HEARTBEAT_MS },
+    sse: {
+      heartbeatMs: e.SSE_HEARTBEAT_MS,
+      maxLifetimeMs: e.SSE_MAX_LIFETIME_MS,
+      retryMs: e.SSE_RETRY_MS,
+      maxPerShopper: e.SSE_MAX_STREAMS_PER_SHOPPER,
+      maxPerInstance: e.SSE_MAX_STREAMS,
+    },
     mode: { initial: e.CHECKOUT_MODE },
     autoMode: {
       asyncAboveInFlight: e.AUTO_ASYNC_ABOVE_IN_FLIGHT,

@@ -1,5 +1,5 @@
 /** How a domain failure reads over HTTP; the filter maps each kind to its status. */
-export type DomainErrorKind = 'not_found' | 'conflict' | 'unprocessable';
+export type DomainErrorKind = 'not_found' | 'conflict' | 'unprocessable' | 'too_many';
 
 /**
  * A failure the caller can understand and act on: its message says what happened and what to
@@ -10,6 +10,8 @@ export class DomainError extends Error {
     readonly kind: DomainErrorKind,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** When the caller may try again (a `too_many` refusal), in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = new.target.name;

@@ -9,12 +9,17 @@ export class EventStream {
   readonly events: StreamEvent[] = [];
   /** The body of a response that is not a stream (an error), else null. */
   errorBody: unknown = null;
+  /** The reconnection delay the server advised (`retry:`), once it has. */
+  retryMs: number | null = null;
+  /** Whether the server ended the stream (not our own close). */
+  endedByServer = false;
   private waiters: (() => void)[] = [];
 
   private constructor(
     readonly status: number,
     readonly contentType: string | null,
     private readonly controller: AbortController,
+    readonly retryAfter: string | null = null,
   ) {}
 
   static async open(url: string, headers: Record<string, string>): Promise<EventStream> {
@@ -24,6 +29,7 @@ export class EventStream {
       response.status,
       response.headers.get('content-type'),
       controller,
+      response.headers.get('retry-after'),
     );
     if (response.ok && response.body) void stream.read(response.body);
     else stream.errorBody = await response.json();
@@ -68,6 +74,7 @@ export class EventStream {
           buffer = buffer.slice(end + 2);
         }
       }
+      this.endedByServer = true;
     } catch {
       // Aborted by close(): the stream simply ends.
     }
@@ -79,6 +86,7 @@ export class EventStream {
     for (const line of block.split('\n')) {
       if (line.startsWith('event:')) type = line.slice(6).trim();
       else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+      else if (line.startsWith('retry:')) this.retryMs = Number(line.slice(6).trim());
     }
     if (data.length === 0) return;
     const text = data.join('\n');

@@ -21,7 +21,17 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Response } from 'express';
-import { concat, interval, map, merge, Observable, of, ReplaySubject } from 'rxjs';
+import {
+  concat,
+  interval,
+  map,
+  merge,
+  Observable,
+  of,
+  ReplaySubject,
+  takeUntil,
+  timer,
+} from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
@@ -35,6 +45,7 @@ import { isFinal } from './order-state';
 import { OrderStreams } from './order-streams';
 import { PlacedOrder, PlaceOrderService } from './place-order.service';
 import { RetryPaymentService } from './retry-payment.service';
+import { StreamLimits } from './stream-limits';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -47,6 +58,7 @@ export class OrderController {
     private readonly retrying: RetryPaymentService,
     private readonly queries: OrderQueries,
     private readonly streams: OrderStreams,
+    private readonly streamLimits: StreamLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -142,34 +154,45 @@ export class OrderController {
   @ApiOperation({
     summary: 'Follow the order live (Server-Sent Events).',
     description:
-      'First a `status` event with the order as it is now, then each update as it happens ' +
-      '(`result` when the payment is decided), and a `heartbeat` event to keep proxies open.',
+      'First a `status` event with the order as it is now (carrying the `retry:` delay to ' +
+      'reconnect after), then each update as it happens (`result` when the payment is decided), ' +
+      'and a `heartbeat` event to keep proxies open. A stream ends after SSE_MAX_LIFETIME_MS; ' +
+      'EventSource then reconnects by itself and gets the current `status` again. A shopper ' +
+      'keeps at most SSE_MAX_STREAMS_PER_SHOPPER streams open per instance, and an instance ' +
+      'SSE_MAX_STREAMS: past either, 429 with Retry-After.',
   })
   @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 429, description: 'Too many streams open; try again after Retry-After.' })
   async events(
     @ShopperId() userId: string,
     @Param('id', uuid) id: string,
   ): Promise<Observable<MessageEvent>> {
+    const { heartbeatMs, maxLifetimeMs, retryMs } = this.config.sse;
+    const end = this.streamLimits.admit(userId);
     // Follow before reading, so an update landing between the read and the follow is kept.
     const updates = new ReplaySubject<MessageEvent>();
     const following = this.streams.updatesOf(id).subscribe(updates);
     try {
       const order = await this.queries.view(userId, id);
-      const heartbeat = interval(this.config.sse.heartbeatMs).pipe(
+      const heartbeat = interval(heartbeatMs).pipe(
         map((): MessageEvent => ({ type: 'heartbeat', data: { at: new Date().toISOString() } })),
       );
       return new Observable<MessageEvent>((subscriber) => {
         const subscription = merge(
-          concat(of({ type: 'status', data: order }), updates),
+          concat(of({ type: 'status', data: order, retry: retryMs }), updates),
           heartbeat,
-        ).subscribe(subscriber);
+        )
+          .pipe(takeUntil(timer(maxLifetimeMs)))
+          .subscribe(subscriber);
         return () => {
           subscription.unsubscribe();
           following.unsubscribe();
+          end();
         };
       });
     } catch (error) {
       following.unsubscribe();
+      end();
       throw error;
     }
   }

@@ -36,3 +36,16 @@ export class PaymentNotRetryableError extends DomainError {
     );
   }
 }
+
+export class TooManyStreamsError extends DomainError {
+  constructor(limit: 'shopper' | 'instance', max: number, retryMs: number) {
+    super(
+      'too_many',
+      limit === 'shopper'
+        ? `You have ${max} order streams open, the most allowed: close one before opening another.`
+        : `This instance has ${max} order streams open, the most it keeps: reconnect in a moment.`,
+      { limit, max },
+      Math.ceil(retryMs / 1000),
+    );
+  }
+}

@@ -4,6 +4,7 @@ import { CartModule } from '../cart';
 import { PaymentModule } from '../payment';
 import { OrderQueries } from './order-queries.service';
 import { OrderStreams } from './order-streams';
+import { StreamLimits } from './stream-limits';
 import { OrderTimeline } from './order-timeline';
 import { OrderUpdatesChannel } from './order-updates-channel';
 import { OrderUpdatesController } from './order-updates.controller';
@@ -37,6 +38,7 @@ import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
     OrderQueries,
     OrderTimeline,
     OrderStreams,
+    StreamLimits,
     OrderUpdatesChannel,
     PaymentRequests,
     PaymentRedrive,

@@ -6,6 +6,7 @@ export const Metrics = {
   gatewaySeconds: 'payment_gateway_seconds',
   simulatorCharges: 'payment_gateway_simulator_charges',
   streamsOpen: 'checkout_order_streams_open',
+  streamsRefused: 'checkout_order_streams_refused_total',
   messagesProduced: 'kafka_messages_produced_total',
   messagesConsumed: 'kafka_messages_consumed_total',
   consumerLag: 'kafka_consumer_lag_messages',

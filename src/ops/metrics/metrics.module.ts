@@ -45,6 +45,11 @@ const providers = [
     help: 'SSE order streams open on this instance.',
   }),
   makeCounterProvider({
+    name: Metrics.streamsRefused,
+    help: 'SSE order streams refused with 429, by the limit reached (shopper, instance).',
+    labelNames: ['limit'],
+  }),
+  makeCounterProvider({
     name: Metrics.messagesProduced,
     help: 'Messages published to Kafka by the outbox relay, by topic.',
     labelNames: ['topic'],
