@@ -71,7 +71,8 @@ export class OrderController {
       'Async mode answers 202 at once with the order PENDING_PAYMENT: follow it at ' +
       'links.events (SSE) or links.self; the result is pushed there when the payment is done. ' +
       'The same Idempotency-Key returns the same order (200, Idempotent-Replayed: true) and ' +
-      'never charges twice; a different body under a used key is a 422.',
+      'never charges twice; a different body under a used key is a 422. The order holds the ' +
+      'cart until its payment is decided: another order meanwhile, under any key, is a 409.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -81,7 +82,12 @@ export class OrderController {
   @ApiResponse({ status: 201, type: OrderView, description: 'Order placed; its final state.' })
   @ApiResponse({ status: 202, type: OrderView, description: 'Order accepted; payment under way.' })
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier request.' })
-  @ApiResponse({ status: 409, description: 'Not enough stock for a product in the cart.' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'Not enough stock for a product in the cart, or another order from the cart is under ' +
+      'way (OrderUnderWay, details.orderId names it).',
+  })
   @ApiResponse({ status: 422, description: 'Empty cart, or the key was used for another request.' })
   async place(
     @ShopperId() userId: string,
@@ -111,7 +117,11 @@ export class OrderController {
   @ApiResponse({ status: 202, type: OrderView, description: 'Retry accepted; payment under way.' })
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier retry.' })
   @ApiResponse({ status: 404, description: 'No such order for this shopper.' })
-  @ApiResponse({ status: 409, description: 'Not PAYMENT_FAILED, or its stock sold out since.' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'Not PAYMENT_FAILED, its stock sold out since, or another order from the cart is under way.',
+  })
   async retryPayment(
     @ShopperId() userId: string,
     @Param('id', uuid) id: string,
