@@ -152,6 +152,7 @@ describe('a shopper sees only their own cart and orders', () => {
       ],
       totalCents: 2100,
       currency: 'EUR',
+      orderUnderWay: null,
     });
     expect((await bob.cart()).body.items).toEqual([]);
 

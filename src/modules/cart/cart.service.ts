@@ -21,6 +21,7 @@ interface CartRow {
   price_cents: number;
   currency: string;
   quantity: number;
+  held_by: string | null;
 }
 
 const lineOf = (row: CartRow): CheckoutLine => ({
@@ -41,7 +42,8 @@ export class CartService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async view(userId: string): Promise<CartView> {
-    const lines = await this.linesOf(this.dataSource.manager, userId);
+    const rows = await this.rowsOf(this.dataSource.manager, userId);
+    const lines = rows.map(lineOf);
     const currencies = [...new Set(lines.map((line) => line.currency))];
     return {
       items: lines.map(({ sku, name, unitPriceCents, quantity }) => ({
@@ -53,6 +55,7 @@ export class CartService {
       })),
       totalCents: lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0),
       currency: currencies.length === 1 ? currencies[0] : null,
+      orderUnderWay: rows.find((row) => row.held_by)?.held_by ?? null,
     };
   }
 
@@ -126,7 +129,7 @@ export class CartService {
   }
 
   private async hold(manager: EntityManager, userId: string, orderId: string): Promise<CartRow[]> {
-    const rows = await returningRows<CartRow & { held_by: string }>(
+    const rows = await returningRows<CartRow>(
       manager,
       `UPDATE cart_items i SET held_by = COALESCE(i.held_by, $2)
          FROM products p
@@ -134,8 +137,9 @@ export class CartService {
        RETURNING i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by`,
       [userId, orderId],
     );
-    const underWay = rows.find((row) => row.held_by !== orderId);
-    if (underWay) throw new OrderUnderWayError(underWay.held_by);
+    // After this statement every row is held; by another order if it was already.
+    const underWay = rows.find((row) => row.held_by !== orderId)?.held_by;
+    if (underWay) throw new OrderUnderWayError(underWay);
     return rows.sort(bySku);
   }
 
@@ -158,14 +162,13 @@ export class CartService {
     }
   }
 
-  private async linesOf(manager: EntityManager, userId: string): Promise<CheckoutLine[]> {
-    const rows: CartRow[] = await manager.query(
-      `SELECT i.sku, p.name, p.price_cents, p.currency, i.quantity
+  private async rowsOf(manager: EntityManager, userId: string): Promise<CartRow[]> {
+    return manager.query<CartRow[]>(
+      `SELECT i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by
          FROM cart_items i JOIN products p ON p.sku = i.sku
         WHERE i.user_id = $1 ORDER BY i.sku`,
       [userId],
     );
-    return rows.map(lineOf);
   }
 
   private async productOrFail(manager: EntityManager, sku: string): Promise<Product> {

@@ -21,4 +21,13 @@ export class CartView {
   @ApiProperty({ type: [CartLineView] }) items!: CartLineView[];
   @ApiProperty({ example: 37800 }) totalCents!: number;
   @ApiProperty({ example: 'EUR', nullable: true, type: String }) currency!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description:
+      'The order under way that holds the cart until its payment is decided; null when the ' +
+      'cart is free for an order.',
+  })
+  orderUnderWay!: string | null;
 }
