@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV } from './support/database-url';
+import { launchChromium } from './support/browser';
 import { EventStream } from './support/event-stream';
 import { Shopper } from './support/shopper';
 import { openSocket, trickle } from './support/slow-client';
@@ -154,6 +155,24 @@ describe('the public API at the edge: hostile or clumsy clients get a 4xx', () =
     const docs = await app.http().get('/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('still renders Swagger UI under the security headers, in Chromium', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const refused: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') refused.push(message.text());
+      });
+      await page.goto(`${app.url}/docs`);
+      await page.locator('.swagger-ui .info .title').waitFor({ timeout: 15_000 });
+      expect(await page.locator('.swagger-ui .info .title').innerText()).toContain('peak-checkout');
+      expect(await page.locator('.opblock').count()).toBeGreaterThan(5);
+      expect(refused.filter((text) => /Content Security Policy/i.test(text))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('declares the error shape of 400 and 415 in the OpenAPI document', async () => {
