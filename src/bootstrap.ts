@@ -1,5 +1,5 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
-import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { BaseExceptionFilter, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,7 +8,9 @@ import { Logger } from 'nestjs-pino';
 import { register } from 'prom-client';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
-import { BodyErrorFilter } from './http/body-error.filter';
+import { corsOptions, securityHeaders } from './http/browser-policy';
+import { ErrorBody } from './http/error-body';
+import { applyServerLimits } from './http/server-limits';
 import { DatabaseOutage } from './database/database-outage';
 import { DatabaseUnavailableFilter } from './http/database-unavailable.filter';
 import { DomainErrorFilter } from './http/domain-error.filter';
@@ -48,13 +50,16 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
     forceCloseConnections: true,
   });
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.disable('x-powered-by');
   app.use((request: Request, response: Response, next: NextFunction) => {
     const traceId = traceIdOf(request);
     request.id = traceId;
     response.setHeader('X-Trace-Id', traceId);
     runWithTrace(traceId, next);
   });
+  // Before anything that can refuse a request, so a browser can read the refusal.
+  if (config.http.corsOrigins.length > 0) app.enableCors(corsOptions(config.http.corsOrigins));
+  app.use(securityHeaders());
   app.use(app.get(HttpDrain).middleware);
   if (!config.roles.api) app.use(workerOnly);
   app.useGlobalPipes(
@@ -63,7 +68,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   app.useGlobalFilters(
     new DatabaseUnavailableFilter(
       app.get(DatabaseOutage),
-      new BodyErrorFilter(app.get(HttpAdapterHost).httpAdapter),
+      new BaseExceptionFilter(app.get(HttpAdapterHost).httpAdapter),
     ),
     new DomainErrorFilter(),
   );
@@ -77,6 +82,14 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
           'the X-User-Id header set by the upstream gateway.',
       )
       .setVersion('1')
+      .addGlobalResponse(
+        {
+          status: 400,
+          description: 'The request is malformed; `message` says how.',
+          type: ErrorBody,
+        },
+        { status: 415, description: 'The body is not `application/json`.', type: ErrorBody },
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
@@ -100,8 +113,9 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   // worker's consumer joins its group in the background; its readiness says when it consumes.
   await app.init();
   await app.startAllMicroservices();
-  await app.listen(config.http.port);
   const server: Server = app.getHttpServer();
+  applyServerLimits(server, config.http);
+  await app.listen(config.http.port);
   app.get(InstanceAddress).listeningOn(server.address() as AddressInfo);
   return app;
 }

@@ -55,6 +55,28 @@ describe('loadConfig', () => {
     );
   });
 
+  it('bounds slow clients by default, and keeps CORS off until origins are listed', () => {
+    expect(loadConfig({}).http).toMatchObject({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 10_000,
+      bodyMaxDepth: 32,
+      corsOrigins: [],
+    });
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://shop.example/, http://localhost:5173' }).http.corsOrigins,
+    ).toEqual(['https://shop.example', 'http://localhost:5173']);
+    expect(() => loadConfig({ CORS_ORIGINS: 'shop.example' })).toThrow(/CORS_ORIGINS/);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example/cart' })).toThrow(/CORS_ORIGINS/);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(() =>
+      loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' }),
+    ).toThrow(/HTTP_HEADERS_TIMEOUT_MS=6000: at most HTTP_REQUEST_TIMEOUT_MS \(5000\)/);
+  });
+
   it('refuses an unknown role', () => {
     expect(() => loadConfig({ APP_ROLES: 'api,cron' })).toThrow(/APP_ROLES/);
   });

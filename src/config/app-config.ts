@@ -20,6 +20,29 @@ const environmentSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb')
     .default('100kb'),
+  // Validation recurses through a body: 1,500 levels overflow the stack. Our bodies are flat.
+  BODY_MAX_DEPTH: integer(32, 1),
+  // Node's defaults (300 s for a request, 60 s for its headers) let slow clients hold sockets.
+  HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 100),
+  HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 100),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(5000, 100),
+  HTTP_MAX_CONNECTIONS: integer(10_000, 1),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim().replace(/\/$/, ''))
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^https?:\/\/[^/\s]+$/, 'origins such as https://shop.example, comma-separated'),
+      ),
+    ),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: integer(10, 1),
   DATABASE_CONNECTION_TIMEOUT_MS: integer(5000, 100),
@@ -132,7 +155,21 @@ export interface AutoThresholds {
 
 /** The typed configuration, grouped by concern so each module reads only its part. */
 export interface AppConfig {
-  http: { port: number; bodyLimit: string };
+  http: {
+    port: number;
+    bodyLimit: string;
+    /** Objects and arrays a body may nest. */
+    bodyMaxDepth: number;
+    /** Longest a client may take to send a whole request; then 408 and the socket closes. */
+    requestTimeoutMs: number;
+    /** Longest a client may take to send a request's headers. */
+    headersTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open. */
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+    /** Origins a browser may call the API from; none: CORS is off. */
+    corsOrigins: string[];
+  };
   log: { level: string };
   database:
     | {
@@ -237,10 +274,19 @@ export function loadConfig(env: Environment = process.env): AppConfig {
         'call each other back with it, so every instance needs the same value',
     ]);
   }
-  const timing = groupTimingProblems(e);
+  const timing = [...groupTimingProblems(e), ...httpTimingProblems(e)];
   if (timing.length > 0) throw new ConfigError(timing);
   return {
-    http: { port: e.PORT, bodyLimit: e.BODY_LIMIT },
+    http: {
+      port: e.PORT,
+      bodyLimit: e.BODY_LIMIT,
+      bodyMaxDepth: e.BODY_MAX_DEPTH,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+      corsOrigins: e.CORS_ORIGINS,
+    },
     log: { level: e.LOG_LEVEL },
     database: e.DATABASE_URL
       ? {
@@ -327,6 +373,18 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       pruneIntervalMs: e.PRUNE_INTERVAL_MS,
     },
   };
+}
+
+/** Headers are part of a request: Node refuses a headers timeout past the request timeout. */
+function httpTimingProblems(e: {
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_HEADERS_TIMEOUT_MS: number;
+}): string[] {
+  return e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS
+    ? [
+        `HTTP_HEADERS_TIMEOUT_MS=${e.HTTP_HEADERS_TIMEOUT_MS}: at most HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`,
+      ]
+    : [];
 }
 
 /**

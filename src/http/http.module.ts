@@ -1,7 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { HttpDrain } from './http-drain';
 import { InstanceAddress } from './instance-address';
+import { JsonBodyMiddleware } from './json-body';
 
 @Global()
 @Module({ providers: [InstanceAddress, HttpDrain], exports: [InstanceAddress, HttpDrain] })
-export class HttpModule {}
+export class HttpModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
+  }
+}

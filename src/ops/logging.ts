@@ -12,6 +12,23 @@ export function traceIdOf(request: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.:-]{8,128}$/.test(given) ? given : randomUUID();
 }
 
+/**
+ * A URL as it may be logged: each query value (a token someone put there) replaced, the names
+ * kept, as the secret headers are.
+ */
+export function redactedUrl(url: string | undefined): string | undefined {
+  const start = url?.indexOf('?') ?? -1;
+  if (!url || start < 0) return url;
+  const query = url
+    .slice(start + 1)
+    .split('&')
+    .map((part) =>
+      part.includes('=') ? `${part.slice(0, part.indexOf('='))}=[Redacted]` : '[Redacted]',
+    )
+    .join('&');
+  return `${url.slice(0, start)}?${query}`;
+}
+
 /** JSON logs, one line per event, each carrying the trace id of the work it belongs to. */
 export function loggingParams(config: AppConfig): Params {
   return {
@@ -35,6 +52,11 @@ export function loggingParams(config: AppConfig): Params {
       // has no error of its own: pino-http would make one up, with a stack trace, per request.
       customErrorObject: (_request, _response, error, value: Record<string, unknown>) =>
         error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
+      serializers: {
+        // The parsed query repeats the URL's: dropped.
+        req: (request: { url?: string; query?: unknown }) =>
+          Object.assign(request, { url: redactedUrl(request.url), query: undefined }),
+      },
       redact: ['req.headers.authorization', 'req.headers["x-internal-secret"]'],
     },
   };
