@@ -15,6 +15,7 @@ import { DomainErrorFilter } from './http/domain-error.filter';
 import { traceIdOf } from './ops/logging';
 import { InProcessServer } from './messaging/in-process.server';
 import { KafkaTransport } from './messaging/kafka/kafka.transport';
+import { ADMIN_AUTH } from './http/admin/admin.guard';
 import { HttpDrain } from './http/http-drain';
 import { InstanceAddress } from './http/instance-address';
 import { Server } from 'node:http';
@@ -77,6 +78,15 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
           'the X-User-Id header set by the upstream gateway.',
       )
       .setVersion('1')
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An admin token (ADMIN_TOKENS, ADMIN_TOKEN) or a JWT from the identity provider.',
+        },
+        ADMIN_AUTH,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

@@ -1,7 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { AdminIdentities } from './admin/admin-identities';
 import { HttpDrain } from './http-drain';
 import { InstanceAddress } from './instance-address';
 
 @Global()
-@Module({ providers: [InstanceAddress, HttpDrain], exports: [InstanceAddress, HttpDrain] })
+@Module({
+  providers: [InstanceAddress, HttpDrain, AdminIdentities],
+  exports: [InstanceAddress, HttpDrain, AdminIdentities],
+})
 export class HttpModule {}
