@@ -82,6 +82,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
         {
           type: 'http',
           scheme: 'bearer',
+          bearerFormat: 'an admin token or a JWT',
           description:
             'An admin token (ADMIN_TOKENS, ADMIN_TOKEN) or a JWT from the identity provider.',
         },
