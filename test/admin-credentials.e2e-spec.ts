@@ -34,8 +34,8 @@ describe('admin credentials', () => {
       key = providerKey,
       issuer = ISSUER,
       audience = AUDIENCE,
-      expires = '5m' as string | number,
-    } = {},
+      expires,
+    }: { key?: CryptoKey; issuer?: string; audience?: string; expires?: string | number } = {},
   ): Promise<string> => {
     const { SignJWT } = await import('jose');
     return new SignJWT(claims)
@@ -43,7 +43,7 @@ describe('admin credentials', () => {
       .setIssuer(issuer)
       .setAudience(audience)
       .setIssuedAt()
-      .setExpirationTime(expires)
+      .setExpirationTime(expires ?? '5m')
       .sign(key);
   };
 
