@@ -228,7 +228,6 @@ function faultContext(
         method: 'PUT',
         headers: {
           authorization: `Bearer ${ADMIN_TOKEN}`,
-          'x-admin-user': 'drill',
           'content-type': 'application/json',
         },
         body: JSON.stringify({ mode, reason: 'fault drill' }),

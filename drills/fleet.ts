@@ -97,7 +97,7 @@ export class Fleet {
         KAFKA_TOPIC_PREFIX: settings.topicPrefix,
         KAFKA_PARTITIONS: '6',
         GATEWAY_URL: settings.gatewayUrl,
-        ADMIN_TOKEN: settings.adminToken,
+        ADMIN_TOKENS: `drill:${settings.adminToken}`,
         INTERNAL_SECRET: settings.internalSecret,
         APP_ROLES: role,
         PUBLIC_URL: `http://127.0.0.1:${port}`,

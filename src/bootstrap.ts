@@ -17,6 +17,7 @@ import { DomainErrorFilter } from './http/domain-error.filter';
 import { traceIdOf } from './ops/logging';
 import { InProcessServer } from './messaging/in-process.server';
 import { KafkaTransport } from './messaging/kafka/kafka.transport';
+import { ADMIN_AUTH } from './http/admin/admin.guard';
 import { HttpDrain } from './http/http-drain';
 import { InstanceAddress } from './http/instance-address';
 import { Server } from 'node:http';
@@ -89,6 +90,16 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
           type: ErrorBody,
         },
         { status: 415, description: 'The body is not `application/json`.', type: ErrorBody },
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'an admin token or a JWT',
+          description:
+            'An admin token (ADMIN_TOKENS, ADMIN_TOKEN) or a JWT from the identity provider.',
+        },
+        ADMIN_AUTH,
       )
       .build(),
   );

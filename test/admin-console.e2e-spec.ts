@@ -7,6 +7,7 @@ import { loseRecords } from './support/kafka-records';
 import { Shopper } from './support/shopper';
 import {
   ADMIN_TOKEN,
+  adminToken,
   newProduct,
   newShopper,
   newTopicPrefix,
@@ -37,10 +38,9 @@ function apiOnly(env: Record<string, string> = {}): Promise<TestApp> {
   });
 }
 
-async function signIn(page: Page, app: TestApp, token = ADMIN_TOKEN): Promise<void> {
+async function signIn(page: Page, app: TestApp, token = adminToken('ops-alice')): Promise<void> {
   await page.goto(`${app.url}/admin`);
-  await page.getByLabel('Admin token').fill(token);
-  await page.getByLabel('Your name, for the audit trail').fill('ops-alice');
+  await page.getByLabel('Admin token or JWT').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -77,6 +77,7 @@ describe('admin console (headless Chromium)', () => {
 
     await signIn(page, api);
     await page.getByTestId('mode-state').filter({ hasText: 'Mode sync' }).waitFor();
+    await page.getByTestId('signed-in-as').filter({ hasText: 'signed in as ops-alice' }).waitFor();
     await page.reload();
     await page.getByTestId('mode-state').filter({ hasText: 'Mode sync' }).waitFor();
     expect(await page.locator('#sign-in').isHidden()).toBe(true);

@@ -199,7 +199,8 @@ describe('a result whose callback fails', () => {
 
 describe('the async configuration', () => {
   it('reads the Kafka settings with production defaults', () => {
-    const config = loadConfig({ KAFKA_BROKERS: 'a:9092,b:9092' });
+    const fleet = { PUBLIC_URL: 'http://api-1:3000', INTERNAL_SECRET: 'x'.repeat(16) };
+    const config = loadConfig({ KAFKA_BROKERS: 'a:9092,b:9092', ...fleet });
     expect(config.kafka).toMatchObject({
       brokers: ['a:9092', 'b:9092'],
       partitions: 12,
@@ -207,8 +208,8 @@ describe('the async configuration', () => {
       maxBytesPerPartition: 65_536,
     });
     expect(
-      loadConfig({ KAFKA_BROKERS: 'a:9092', KAFKA_MAX_BYTES_PER_PARTITION: '1048576' }).kafka
-        ?.maxBytesPerPartition,
+      loadConfig({ KAFKA_BROKERS: 'a:9092', KAFKA_MAX_BYTES_PER_PARTITION: '1048576', ...fleet })
+        .kafka?.maxBytesPerPartition,
     ).toBe(1_048_576);
     expect(loadConfig({}).kafka).toBeNull();
   });

@@ -2,6 +2,7 @@ import { KafkaTransport } from '../src/messaging/kafka/kafka.transport';
 import { metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
 import {
+  adminAuth,
   ADMIN_TOKEN,
   finalOrder,
   newProduct,
@@ -75,8 +76,7 @@ describe('backpressure: a limit on authorizations in flight', () => {
     const raised = await app
       .http()
       .put('/admin/backpressure')
-      .set(admin)
-      .set('X-Admin-User', 'ops-bob')
+      .set(adminAuth('ops-bob'))
       .send({ maxInFlight: 8, reason: 'gateway quota raised' });
     expect(raised.status).toBe(200);
     expect(raised.body).toMatchObject({ maxInFlight: 8, setBy: 'ops-bob' });

@@ -2,7 +2,7 @@ import { produce } from './support/kafka-records';
 import { Shopper } from './support/shopper';
 import { waitFor } from './support/wait-for';
 import {
-  ADMIN_TOKEN,
+  adminAuth,
   finalOrder,
   newProduct,
   newShopper,
@@ -12,7 +12,7 @@ import {
   TestApp,
 } from './support/test-app';
 
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Admin-User': 'ops-carol' };
+const admin = adminAuth('ops-carol');
 
 interface DeadLetterBody {
   id: string;

@@ -4,7 +4,7 @@ import { metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
 import { waitFor } from './support/wait-for';
 import {
-  ADMIN_TOKEN,
+  adminAuth,
   finalOrder,
   newProduct,
   newShopper,
@@ -14,7 +14,7 @@ import {
   TestApp,
 } from './support/test-app';
 
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Admin-User': 'ops-dave' };
+const admin = adminAuth('ops-dave');
 const secret = { INTERNAL_SECRET: 'shared-internal-secret-for-tests' };
 const watchdog = { LOSS_WINDOW_MS: '1500', WATCHDOG_INTERVAL_MS: '200' };
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Shopper } from './support/shopper';
 import {
+  adminAuth,
   ADMIN_TOKEN,
   finalOrder,
   newProduct,
@@ -36,8 +37,7 @@ describe('switching the checkout mode at runtime', () => {
     const answer = await first
       .http()
       .put('/admin/mode')
-      .set(admin)
-      .set('X-Admin-User', 'ops-alice')
+      .set(adminAuth('ops-alice'))
       .send({ mode: 'async', reason: 'flash sale' });
     expect(answer.status).toBe(200);
     const switchedAt = Date.now();

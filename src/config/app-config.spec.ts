@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from './app-config';
 
+const FLEET = { PUBLIC_URL: 'http://127.0.0.1:3000', INTERNAL_SECRET: 'x'.repeat(16) };
+
 describe('loadConfig', () => {
   it('gives laptop defaults and the embedded database when nothing is set', () => {
     const config = loadConfig({});
@@ -28,6 +30,98 @@ describe('loadConfig', () => {
       expect(message).toContain('PORT="eighty"');
       expect(message).toContain('GATEWAY_TRANSIENT_FAILURE_RATE="2"');
     }
+  });
+
+  it('names a bad secret but never prints it, nor the database password', () => {
+    const problems = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      throw new Error('loadConfig accepted it');
+    };
+    const message = problems({
+      ADMIN_TOKEN: 'short-admin',
+      INTERNAL_SECRET: 'short-inner',
+      DATABASE_URL: 'mysql://checkout:Pa55word@db/checkout',
+      ADMIN_TOKENS: 'alice:short-alice',
+    });
+    expect(message).toMatch(/ADMIN_TOKEN: at least 16 characters/);
+    expect(message).toMatch(/INTERNAL_SECRET: at least 16 characters/);
+    expect(message).toMatch(/DATABASE_URL: /);
+    for (const secret of ['short-admin', 'short-inner', 'Pa55word', 'short-alice']) {
+      expect(message).not.toContain(secret);
+    }
+    const badPassword = problems({ DATABASE_URL: 'postgres://checkout:50%off@db/checkout' });
+    expect(badPassword).toMatch(/DATABASE_URL: its user and password must be percent-encoded/);
+    expect(badPassword).not.toContain('50%off');
+  });
+
+  it('needs a shared INTERNAL_SECRET and a PUBLIC_URL whenever Kafka is configured', () => {
+    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' })).toThrow(
+      /PUBLIC_URL: required with KAFKA_BROKERS[\s\S]*INTERNAL_SECRET: required with KAFKA_BROKERS/,
+    );
+    expect(() =>
+      loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', PUBLIC_URL: 'http://api-1:3000' }),
+    ).toThrow(/INTERNAL_SECRET: required with KAFKA_BROKERS/);
+    const fleet = loadConfig({
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      PUBLIC_URL: 'http://api-1:3000/',
+      INTERNAL_SECRET: 'x'.repeat(16),
+    });
+    expect(fleet.callbacks).toMatchObject({
+      publicUrl: 'http://api-1:3000',
+      internalSecret: 'x'.repeat(16),
+    });
+  });
+
+  it('refuses the secrets the docs show as examples, unless told it is a laptop', () => {
+    const examples = {
+      ADMIN_TOKEN: 'change-me-admin-token',
+      INTERNAL_SECRET: 'change-me-internal-secret',
+      ADMIN_TOKENS: 'alice:change-me-alice-token',
+    };
+    expect(() => loadConfig(examples)).toThrow(
+      /INTERNAL_SECRET: an example value[\s\S]*ADMIN_TOKEN: an example[\s\S]*ADMIN_TOKENS \(alice\): an example/,
+    );
+    expect(loadConfig({ ...examples, ALLOW_PLACEHOLDER_SECRETS: 'true' }).admin.tokens).toEqual([
+      { name: 'admin', token: 'change-me-admin-token' },
+      { name: 'alice', token: 'change-me-alice-token' },
+    ]);
+  });
+
+  it('binds each admin token to a name, ADMIN_TOKEN to "admin"', () => {
+    const { admin } = loadConfig({
+      ADMIN_TOKEN: 'a'.repeat(16),
+      ADMIN_TOKENS: `alice:${'b'.repeat(16)}, bob:${'c'.repeat(16)},alice:${'d'.repeat(16)}`,
+    });
+    expect(admin.tokens.map(({ name }) => name)).toEqual(['admin', 'alice', 'bob', 'alice']);
+    expect(admin.jwt).toBeNull();
+    expect(() =>
+      loadConfig({ ADMIN_TOKENS: `alice:${'b'.repeat(16)},bob:${'b'.repeat(16)}` }),
+    ).toThrow(/bob and alice share a token/);
+    expect(() => loadConfig({ ADMIN_TOKENS: 'b'.repeat(16) })).toThrow(
+      /ADMIN_TOKENS entry 1: name:token/,
+    );
+  });
+
+  it('takes JWTs only for this app: an issuer and an audience are required', () => {
+    expect(() => loadConfig({ ADMIN_JWKS_URL: 'https://id.example/jwks' })).toThrow(
+      /ADMIN_JWT_ISSUER: required with ADMIN_JWKS_URL[\s\S]*ADMIN_JWT_AUDIENCE: required/,
+    );
+    expect(
+      loadConfig({
+        ADMIN_JWKS_URL: 'https://id.example/jwks',
+        ADMIN_JWT_ISSUER: 'https://id.example',
+        ADMIN_JWT_AUDIENCE: 'peak-checkout-admin',
+      }).admin.jwt,
+    ).toEqual({
+      jwksUrl: 'https://id.example/jwks',
+      issuer: 'https://id.example',
+      audience: 'peak-checkout-admin',
+      nameClaim: 'sub',
+    });
   });
 
   it('needs a shared INTERNAL_SECRET when the roles run apart', () => {
@@ -112,7 +206,7 @@ describe('loadConfig', () => {
 
   it('fails a dead worker over within seconds, with heartbeats and rebalances to match', () => {
     const kafka = (env: Record<string, string> = {}) =>
-      loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', ...env }).kafka;
+      loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', ...FLEET, ...env }).kafka;
     expect(kafka()).toMatchObject({
       sessionTimeoutMs: 8000,
       heartbeatIntervalMs: 1000,

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { gatewayKnobVariables, knobsOf } from '../gateway-simulator/gateway-knobs';
+import { AdminJwtConfig, NamedToken, namedTokens } from './admin-credentials';
+import { isPlaceholderSecret, SECRET_VARIABLES } from './placeholder-secrets';
 
 const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const flag = (fallback: boolean) =>
@@ -43,7 +45,13 @@ const environmentSchema = z.object({
           .regex(/^https?:\/\/[^/\s]+$/, 'origins such as https://shop.example, comma-separated'),
       ),
     ),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .refine(
+      percentEncoded,
+      'its user and password must be percent-encoded (a % is followed by two hex digits)',
+    )
+    .optional(),
   DATABASE_POOL_SIZE: integer(10, 1),
   DATABASE_CONNECTION_TIMEOUT_MS: integer(5000, 100),
   // 0: none. A server that went silent (a network partition) otherwise holds a query for the
@@ -82,6 +90,12 @@ const environmentSchema = z.object({
     .transform((value) => value.split(',').map((role) => role.trim()))
     .pipe(z.array(z.enum(['api', 'worker'])).min(1)),
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  ADMIN_TOKENS: z.string().optional(),
+  ADMIN_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ADMIN_JWT_ISSUER: z.string().min(1).optional(),
+  ADMIN_JWT_AUDIENCE: z.string().min(1).optional(),
+  ADMIN_JWT_NAME_CLAIM: z.string().min(1).default('sub'),
+  ALLOW_PLACEHOLDER_SECRETS: flag(false),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   INTERNAL_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   CALLBACK_TIMEOUT_MS: integer(2000, 1),
@@ -123,6 +137,18 @@ const environmentSchema = z.object({
 });
 
 export type Environment = Record<string, string | undefined>;
+
+/** node-postgres decodes the user and password of a connection URL, and throws on a stray %. */
+function percentEncoded(url: string): boolean {
+  try {
+    const { username, password } = new URL(url);
+    decodeURIComponent(username);
+    decodeURIComponent(password);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** What a sync payment's own database work (fraud check, record, settle) is allowed on top. */
 const SYNC_PAYMENT_MARGIN_MS = 5000;
@@ -218,7 +244,11 @@ export interface AppConfig {
   };
   shutdown: { graceMs: number };
   roles: { api: boolean; worker: boolean };
-  admin: { token: string | null };
+  admin: {
+    /** Tokens the admin API accepts, each naming its holder; empty with no JWT: the API is off. */
+    tokens: NamedToken[];
+    jwt: AdminJwtConfig | null;
+  };
   callbacks: { publicUrl: string | null; internalSecret: string; timeoutMs: number };
   kafka: KafkaConfig | null;
   outbox: { pollMs: number; batchSize: number; retentionMs: number; pruneIntervalMs: number };
@@ -254,28 +284,26 @@ export function loadConfig(env: Environment = process.env): AppConfig {
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map(
-        (issue) =>
-          `${issue.path.join('.')}=${JSON.stringify(present[String(issue.path[0])])}: ${issue.message}`,
-      ),
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        const value = SECRET_VARIABLES.has(name) ? '' : `=${JSON.stringify(present[name])}`;
+        return `${issue.path.join('.')}${value}: ${issue.message}`;
+      }),
     );
   }
   const e = parsed.data;
   const api = e.APP_ROLES.includes('api');
   const worker = e.APP_ROLES.includes('worker');
-  if (!worker && !e.PUBLIC_URL) {
-    throw new ConfigError([
-      'PUBLIC_URL: required when APP_ROLES=api: workers on other hosts call this instance back there',
-    ]);
-  }
-  if (!(api && worker) && !e.INTERNAL_SECRET) {
-    throw new ConfigError([
-      `INTERNAL_SECRET: required when APP_ROLES=${api ? 'api' : 'worker'}: api and worker instances ` +
-        'call each other back with it, so every instance needs the same value',
-    ]);
-  }
-  const timing = [...groupTimingProblems(e), ...httpTimingProblems(e)];
-  if (timing.length > 0) throw new ConfigError(timing);
+  const admin = namedTokens(e.ADMIN_TOKENS, e.ADMIN_TOKEN);
+  const problems = [
+    ...fleetProblems(e, { api, worker }),
+    ...admin.problems,
+    ...adminJwtProblems(e),
+    ...placeholderProblems(e, admin.tokens),
+    ...groupTimingProblems(e),
+    ...httpTimingProblems(e),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     http: {
       port: e.PORT,
@@ -343,10 +371,20 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     },
     shutdown: { graceMs: e.SHUTDOWN_GRACE_MS },
     roles: { api, worker },
-    admin: { token: e.ADMIN_TOKEN ?? null },
+    admin: {
+      tokens: admin.tokens,
+      jwt: e.ADMIN_JWKS_URL
+        ? {
+            jwksUrl: e.ADMIN_JWKS_URL,
+            issuer: e.ADMIN_JWT_ISSUER!,
+            audience: e.ADMIN_JWT_AUDIENCE!,
+            nameClaim: e.ADMIN_JWT_NAME_CLAIM,
+          }
+        : null,
+    },
     callbacks: {
       publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') ?? null,
-      // One process calls itself back; several instances must share a configured secret.
+      // Only without Kafka, where no other instance calls this one back.
       internalSecret: e.INTERNAL_SECRET ?? randomBytes(24).toString('hex'),
       timeoutMs: e.CALLBACK_TIMEOUT_MS,
     },
@@ -385,6 +423,74 @@ function httpTimingProblems(e: {
         `HTTP_HEADERS_TIMEOUT_MS=${e.HTTP_HEADERS_TIMEOUT_MS}: at most HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`,
       ]
     : [];
+}
+
+/**
+ * Instances that share Kafka call each other back, with the secret they share, at the address
+ * each publishes: both must be configured, the same secret on every instance.
+ */
+function fleetProblems(
+  e: { PUBLIC_URL?: string; INTERNAL_SECRET?: string; KAFKA_BROKERS?: string },
+  roles: { api: boolean; worker: boolean },
+): string[] {
+  const problems: string[] = [];
+  if (!e.PUBLIC_URL) {
+    if (e.KAFKA_BROKERS) {
+      problems.push(
+        'PUBLIC_URL: required with KAFKA_BROKERS: workers call this instance back there, and ' +
+          'call back only addresses their own fleet published',
+      );
+    } else if (!roles.worker) {
+      problems.push(
+        'PUBLIC_URL: required when APP_ROLES=api: workers on other hosts call this instance back there',
+      );
+    }
+  }
+  if (!e.INTERNAL_SECRET) {
+    if (e.KAFKA_BROKERS) {
+      problems.push(
+        'INTERNAL_SECRET: required with KAFKA_BROKERS: the instances sharing Kafka call each ' +
+          'other back with it, so every one needs the same value',
+      );
+    } else if (!(roles.api && roles.worker)) {
+      problems.push(
+        `INTERNAL_SECRET: required when APP_ROLES=${roles.api ? 'api' : 'worker'}: api and worker ` +
+          'instances call each other back with it, so every instance needs the same value',
+      );
+    }
+  }
+  return problems;
+}
+
+/** Without an issuer and an audience, any token the provider signs for any app would do. */
+function adminJwtProblems(e: {
+  ADMIN_JWKS_URL?: string;
+  ADMIN_JWT_ISSUER?: string;
+  ADMIN_JWT_AUDIENCE?: string;
+}): string[] {
+  if (!e.ADMIN_JWKS_URL) return [];
+  return (['ADMIN_JWT_ISSUER', 'ADMIN_JWT_AUDIENCE'] as const)
+    .filter((name) => !e[name])
+    .map((name) => `${name}: required with ADMIN_JWKS_URL: only tokens made for this app will do`);
+}
+
+function placeholderProblems(
+  e: { ADMIN_TOKEN?: string; INTERNAL_SECRET?: string; ALLOW_PLACEHOLDER_SECRETS: boolean },
+  tokens: NamedToken[],
+): string[] {
+  if (e.ALLOW_PLACEHOLDER_SECRETS) return [];
+  const placeholders = [
+    ...(e.INTERNAL_SECRET && isPlaceholderSecret(e.INTERNAL_SECRET) ? ['INTERNAL_SECRET'] : []),
+    ...(e.ADMIN_TOKEN && isPlaceholderSecret(e.ADMIN_TOKEN) ? ['ADMIN_TOKEN'] : []),
+    ...tokens
+      .filter(({ token }) => token !== e.ADMIN_TOKEN && isPlaceholderSecret(token))
+      .map(({ name }) => `ADMIN_TOKENS (${name})`),
+  ];
+  return placeholders.map(
+    (name) =>
+      `${name}: an example value from the docs, which anyone can read: set a secret of your ` +
+      'own (openssl rand -hex 24), or ALLOW_PLACEHOLDER_SECRETS=true on a laptop',
+  );
 }
 
 /**

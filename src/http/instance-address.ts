@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { sealReplyTo } from './fleet-reply-to';
 
 /**
  * Where other instances reach this one: PUBLIC_URL, or the loopback address it listens on
@@ -28,5 +29,10 @@ export class InstanceAddress {
     const url = this.config.callbacks.publicUrl ?? this.listening;
     if (!url) throw new Error('The instance address is not known before it listens.');
     return url;
+  }
+
+  /** Where a worker calls this instance back at `path`, sealed as an address of its fleet. */
+  replyTo(path: string): string {
+    return sealReplyTo(`${this.baseUrl()}${path}`, this.config.callbacks.internalSecret);
   }
 }

@@ -7,6 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const BUILT_SERVER = join(__dirname, '..', '..', 'dist', 'main.js');
 
+/** The INTERNAL_SECRET the tests' instances share, unless a test gives its own. */
+export const TEST_INTERNAL_SECRET = 'shared-internal-secret-for-tests';
+
 /** The built server (dist/main.js) running as its own process, as an operator runs it. */
 export class AppProcess {
   readonly output: string[] = [];
@@ -24,12 +27,21 @@ export class AppProcess {
     );
   }
 
+  /**
+   * With Kafka, the instance gets the tests' shared INTERNAL_SECRET and, on a port of its own,
+   * the PUBLIC_URL workers call it back at, unless `env` gives them.
+   */
   static start(env: Record<string, string>, port = 0, nodeArgs: string[] = []): AppProcess {
     if (!existsSync(BUILT_SERVER)) {
       throw new Error(`${BUILT_SERVER} is missing: run "npm run build" first (npm test does).`);
     }
     const child = spawn(process.execPath, [...nodeArgs, BUILT_SERVER], {
-      env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        ...(env.KAFKA_BROKERS ? fleetOf(port) : {}),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new AppProcess(child, `http://127.0.0.1:${port}`);
@@ -89,6 +101,13 @@ export class AppProcess {
       }
     });
   }
+}
+
+function fleetOf(port: number): Record<string, string> {
+  return {
+    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    ...(port === 0 ? {} : { PUBLIC_URL: `http://127.0.0.1:${port}` }),
+  };
 }
 
 export async function freePort(): Promise<number> {

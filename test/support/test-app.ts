@@ -11,6 +11,7 @@ import { GatewayLedger, SimulatedPaymentGateway } from '../../src/modules/paymen
 import { Backpressure } from '../../src/ops/backpressure/backpressure.service';
 import { CheckoutModeService } from '../../src/ops/mode/checkout-mode.service';
 import { KafkaTransport } from '../../src/messaging/kafka/kafka.transport';
+import { freePort, TEST_INTERNAL_SECRET } from './app-process';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './database-url';
 import { waitFor } from './wait-for';
 
@@ -26,7 +27,22 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+/** The one admin token of ADMIN_TOKEN: the audit names whoever holds it "admin". */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** Named admins of the tests, each with a token of their own (ADMIN_TOKENS). */
+const ADMINS = ['ops-alice', 'ops-bob', 'ops-carol', 'ops-dave', 'test-admin'] as const;
+export type TestAdmin = (typeof ADMINS)[number];
+
+/** The token the audit trail knows as `name`. */
+export function adminToken(name: TestAdmin): string {
+  return `test-token-of-${name}-0123456789`;
+}
+
+/** Authorization of the named admin. */
+export function adminAuth(name: TestAdmin): { Authorization: string } {
+  return { Authorization: `Bearer ${adminToken(name)}` };
+}
 
 const QUIET_AND_FAST: Environment = {
   PORT: '0',
@@ -35,6 +51,8 @@ const QUIET_AND_FAST: Environment = {
   GATEWAY_LATENCY_MS: '5',
   PAYMENT_RETRY_BASE_MS: '5',
   ADMIN_TOKEN,
+  ADMIN_TOKENS: ADMINS.map((name) => `${name}:${adminToken(name)}`).join(','),
+  INTERNAL_SECRET: TEST_INTERNAL_SECRET,
   KAFKA_PARTITIONS: '3',
   SETTINGS_POLL_MS: '200',
   OUTBOX_POLL_MS: '100',
@@ -64,12 +82,13 @@ export async function startApp(env: Environment = {}): Promise<TestApp> {
       'Run the e2e tests through jest (its global setup provides PostgreSQL and Kafka).',
     );
   }
-  const config = loadConfig({
+  const given: Environment = {
     ...QUIET_AND_FAST,
     ...(embedded ? {} : { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers }),
     KAFKA_TOPIC_PREFIX: newTopicPrefix(),
     ...env,
-  });
+  };
+  const config = loadConfig({ ...given, ...(await ownAddress(given)) });
   const app = await bootstrap(config);
   if (config.kafka && config.roles.worker) {
     // Booting does not wait for the consumer to join its group; the tests start from a member.
@@ -90,6 +109,16 @@ export async function startApp(env: Environment = {}): Promise<TestApp> {
     gatewayLedger: () => app.get(SimulatedPaymentGateway).ledger(),
     close: () => app.close(),
   };
+}
+
+/**
+ * With Kafka, an instance needs the PUBLIC_URL workers call it back at: a free port, chosen
+ * before it listens, unless the test gives its own.
+ */
+async function ownAddress(env: Environment): Promise<Environment> {
+  if (!env.KAFKA_BROKERS || env.PUBLIC_URL) return {};
+  const port = env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort());
+  return { PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}` };
 }
 
 /** A shopper id no other test uses. */
@@ -119,12 +148,7 @@ export async function stockOf(db: DataSource, sku: string): Promise<number> {
 
 /** Switches the checkout mode through the admin API, as an admin would. */
 export async function switchMode(app: TestApp, mode: 'sync' | 'async' | 'auto'): Promise<void> {
-  const answer = await app
-    .http()
-    .put('/admin/mode')
-    .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
-    .set('X-Admin-User', 'test-admin')
-    .send({ mode });
+  const answer = await app.http().put('/admin/mode').set(adminAuth('test-admin')).send({ mode });
   if (answer.status !== 200)
     throw new Error(`PUT /admin/mode ${mode}: ${answer.status} ${answer.text}`);
 }

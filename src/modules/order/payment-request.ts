@@ -26,7 +26,7 @@ export class PaymentRequests {
     lines: Pick<OrderLine, 'sku' | 'unitPriceCents' | 'quantity'>[],
     mode: CheckoutMode,
   ): void {
-    const replyTo = mode === 'async' ? `${this.address.baseUrl()}${ORDER_UPDATES_PATH}` : null;
+    const replyTo = mode === 'async' ? this.address.replyTo(ORDER_UPDATES_PATH) : null;
     tx.publish(paymentRequested, paymentRequestOf(order, lines, replyTo), {
       delivery: mode === 'async' ? 'kafka' : 'in-process',
     });

@@ -1,14 +1,13 @@
-import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Topics } from '../../messaging/topics';
 import { Backpressure } from '../backpressure/backpressure.service';
-import { AdminUser, ApiAdminUser } from './admin-user.decorator';
-import { AdminGuard } from './admin.guard';
+import { AdminUser } from '../../http/admin/admin-user.decorator';
+import { AdminOnly } from '../../http/admin/admin.guard';
 import { BackpressureView, SetBackpressureRequest } from './backpressure.dto';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@AdminOnly()
 @Controller('admin/backpressure')
 export class BackpressureController {
   constructor(private readonly backpressure: Backpressure) {}
@@ -27,7 +26,6 @@ export class BackpressureController {
       'Raising it lets workers take more payment requests at once; lowering it takes effect ' +
       'as running authorizations finish. Requests past the limit wait in Kafka.',
   })
-  @ApiAdminUser()
   @ApiOkResponse({ type: BackpressureView })
   async set(
     @Body() request: SetBackpressureRequest,

@@ -1,22 +1,12 @@
-import {
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseIntPipe,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DeadLetters } from '../../messaging/dead-letters/dead-letters';
-import { AdminUser, ApiAdminUser } from './admin-user.decorator';
-import { AdminGuard } from './admin.guard';
+import { AdminUser } from '../../http/admin/admin-user.decorator';
+import { AdminOnly } from '../../http/admin/admin.guard';
 import { DeadLetterQuery, DeadLetterView, ReplayAllView } from './dead-letters.dto';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@AdminOnly()
 @Controller('admin/dead-letters')
 export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLetters) {}
@@ -38,7 +28,6 @@ export class DeadLettersController {
       'Each message is published again under its own id: consumers that had handled it drop ' +
       'the copy; the one that failed gets another go.',
   })
-  @ApiAdminUser()
   @ApiOkResponse({ type: ReplayAllView })
   replayAll(@AdminUser() by: string): Promise<ReplayAllView> {
     return this.deadLetters.replayAll(by);
@@ -47,7 +36,6 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay one dead letter.' })
-  @ApiAdminUser()
   @ApiOkResponse({ type: DeadLetterView })
   @ApiResponse({ status: 404, description: 'No such dead letter.' })
   @ApiResponse({ status: 409, description: 'Already replayed.' })

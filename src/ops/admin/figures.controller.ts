@@ -1,12 +1,11 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FleetFigures } from '../figures/fleet-figures';
-import { AdminGuard } from './admin.guard';
+import { AdminOnly } from '../../http/admin/admin.guard';
 import { FiguresHistoryQuery, FiguresPointView, FiguresView } from './figures.dto';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@AdminOnly()
 @Controller('admin/figures')
 export class FiguresController {
   constructor(private readonly figures: FleetFigures) {}

@@ -1,13 +1,12 @@
-import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Put } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CheckoutModeService } from '../mode/checkout-mode.service';
-import { AdminUser, ApiAdminUser } from './admin-user.decorator';
-import { AdminGuard } from './admin.guard';
+import { AdminUser } from '../../http/admin/admin-user.decorator';
+import { AdminOnly } from '../../http/admin/admin.guard';
 import { ModeView, SetModeRequest } from './mode.dto';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@AdminOnly()
 @Controller('admin')
 export class ModeController {
   constructor(private readonly modes: CheckoutModeService) {}
@@ -26,7 +25,6 @@ export class ModeController {
       'Orders already accepted finish in the mode they were accepted in. Switching to async ' +
       'with no Kafka configured is refused with 409.',
   })
-  @ApiAdminUser()
   @ApiOkResponse({ type: ModeView })
   async setMode(@Body() request: SetModeRequest, @AdminUser() by: string): Promise<ModeView> {
     await this.modes.set(request.mode, by, request.reason ?? null);

@@ -4,6 +4,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { Counter } from 'prom-client';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
+import { unsealReplyTo } from '../../../http/fleet-reply-to';
 import { INTERNAL_SECRET_HEADER } from '../../../http/internal-secret.guard';
 import { currentTraceId } from '../../../messaging/trace-context';
 import { Metrics } from '../../../ops/metrics/metric-names';
@@ -15,6 +16,7 @@ import { Notice, NotificationChannel } from '../notification-channel';
  * instance that accepted it (its `replyTo`): the fast path to the shopper who stayed where they
  * ordered. Streams on every other API instance hear the result from the order module's notice
  * when the order settles; if both fail, the stream and the next read show it from the database.
+ * It calls back only an address its own fleet sealed: the call carries the fleet's secret.
  */
 @Injectable()
 export class PushChannel implements NotificationChannel {
@@ -36,8 +38,17 @@ export class PushChannel implements NotificationChannel {
       this.logger.info({ orderId: notice.orderId, streams: reached }, 'pushed to open streams');
       return;
     }
+    const address = unsealReplyTo(notice.replyTo, this.config.callbacks.internalSecret);
+    if (!address) {
+      this.logger.warn(
+        { orderId: notice.orderId, replyTo: notice.replyTo },
+        'no callback: the replyTo was not sealed by this fleet (another INTERNAL_SECRET, or ' +
+          'not an instance at all); streams get the result by NOTIFY',
+      );
+      return;
+    }
     try {
-      const response = await fetch(notice.replyTo, {
+      const response = await fetch(address, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
@@ -46,17 +57,19 @@ export class PushChannel implements NotificationChannel {
         },
         body: JSON.stringify({ orderId: notice.orderId, event }),
         signal: AbortSignal.timeout(this.config.callbacks.timeoutMs),
+        // A redirect would carry the secret to an address nobody sealed.
+        redirect: 'error',
       });
-      if (!response.ok) throw new Error(`${notice.replyTo} answered ${response.status}`);
+      if (!response.ok) throw new Error(`${address} answered ${response.status}`);
       const reached = response.headers.get('x-streams-reached');
       this.logger.info(
-        { orderId: notice.orderId, replyTo: notice.replyTo, streams: reached },
+        { orderId: notice.orderId, replyTo: address, streams: reached },
         'called back',
       );
     } catch (error) {
       this.callbackFailures.inc();
       this.logger.warn(
-        { orderId: notice.orderId, replyTo: notice.replyTo, error: String(error) },
+        { orderId: notice.orderId, replyTo: address, error: String(error) },
         'callback failed; the shopper gets the result from the database on the next read',
       );
       throw error;

@@ -8,18 +8,10 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
-  UseGuards,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiQuery,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
-import { AdminUser, ApiAdminUser } from '../../../ops/admin/admin-user.decorator';
-import { AdminGuard } from '../../../ops/admin/admin.guard';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AdminUser } from '../../../http/admin/admin-user.decorator';
+import { AdminOnly } from '../../../http/admin/admin.guard';
 import { OrderView } from '../dto/order.view';
 import { StuckOrderView } from '../dto/stuck-order.view';
 import { OrderQueries } from '../order-queries.service';
@@ -28,8 +20,7 @@ import { StuckOrders } from './stuck-orders';
 
 /** What admins see of orders whose payment result did not come back in time. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@AdminOnly()
 @Controller('admin')
 export class StuckOrdersController {
   constructor(
@@ -61,7 +52,6 @@ export class StuckOrdersController {
   @ApiOperation({
     summary: "Ask for an order's payment again now (safe: every step is idempotent).",
   })
-  @ApiAdminUser()
   @ApiResponse({ status: 202, type: OrderView, description: 'Payment asked for again.' })
   @ApiResponse({ status: 404, description: 'No such order.' })
   @ApiResponse({ status: 409, description: 'The order is not waiting for its payment.' })

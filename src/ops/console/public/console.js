@@ -3,7 +3,6 @@
 'use strict';
 
 const TOKEN = 'peak-checkout.admin-token';
-const NAME = 'peak-checkout.admin-name';
 const FIGURES_EVERY_MS = 1000;
 const LISTS_EVERY_MS = 3000;
 const ANSWER_WITHIN_MS = 2500;
@@ -21,8 +20,6 @@ class ApiError extends Error {
 
 async function call(method, path, body) {
   const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN) ?? ''}` };
-  const name = sessionStorage.getItem(NAME);
-  if (name) headers['X-Admin-User'] = name;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
@@ -441,6 +438,9 @@ async function start() {
   $('#console').hidden = false;
   $('#sign-out').hidden = false;
   try {
+    // The audit trail names whoever the token belongs to: shown, so a shared screen says who.
+    const me = await call('GET', '/admin/me');
+    $('#signed-in-as').textContent = `signed in as ${me.name}`;
     const points = await call('GET', `/admin/figures/history?seconds=${CHART_SECONDS}`);
     for (const point of points) addPoint(point);
   } catch (error) {
@@ -455,6 +455,7 @@ function signOut(reason = '') {
   sessionStorage.removeItem(TOKEN);
   $('#console').hidden = true;
   $('#sign-out').hidden = true;
+  $('#signed-in-as').textContent = '';
   $('#sign-in').hidden = false;
   $('#link').textContent = 'signed out';
   $('#link').className = 'pill';
@@ -465,9 +466,8 @@ function signOut(reason = '') {
 async function signIn(event) {
   event.preventDefault();
   sessionStorage.setItem(TOKEN, $('#token').value);
-  sessionStorage.setItem(NAME, $('#admin-name').value.trim());
   try {
-    await call('GET', '/admin/mode');
+    await call('GET', '/admin/me');
   } catch (error) {
     sessionStorage.removeItem(TOKEN);
     $('#sign-in-error').textContent =
@@ -487,7 +487,6 @@ document.addEventListener('DOMContentLoaded', () => {
   for (const element of document.querySelectorAll('[data-mode]')) {
     element.addEventListener('click', () => switchMode(element.dataset.mode));
   }
-  $('#admin-name').value = sessionStorage.getItem(NAME) ?? '';
   if (sessionStorage.getItem(TOKEN)) void start();
   else signOut();
 });
