@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/app-config';
 import { KafkaTransport } from '../src/messaging/kafka/kafka.transport';
 import { KafkaBroker } from './support/kafka-broker';
 import { metricReaches } from './support/metrics';
 import { Shopper } from './support/shopper';
 import { waitFor } from './support/wait-for';
 import {
+  defaultKafkaConfig,
   finalOrder,
   newProduct,
   newShopper,
@@ -15,9 +15,7 @@ import {
   TestApp,
 } from './support/test-app';
 
-const { sessionTimeoutMs, rebalanceTimeoutMs } = loadConfig({
-  KAFKA_BROKERS: '127.0.0.1:1',
-}).kafka!;
+const { sessionTimeoutMs, rebalanceTimeoutMs } = defaultKafkaConfig();
 /**
  * Once the broker answers: a reconnect (tried every second), then a join, which waits for the
  * members the restarted broker still remembers only as long as the rebalance timeout.

@@ -1,9 +1,9 @@
-import { loadConfig } from '../src/config/app-config';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
 import { Shopper } from './support/shopper';
 import {
   ADMIN_TOKEN,
+  defaultKafkaConfig,
   finalOrder,
   newProduct,
   newShopper,
@@ -15,9 +15,7 @@ import {
 
 const secret = 'shared-internal-secret-for-tests';
 /** The workers run with the default group timings. */
-const { sessionTimeoutMs, heartbeatIntervalMs } = loadConfig({
-  KAFKA_BROKERS: '127.0.0.1:1',
-}).kafka!;
+const { sessionTimeoutMs, heartbeatIntervalMs } = defaultKafkaConfig();
 /**
  * A killed worker is dropped from its group a session after its last heartbeat; the survivor
  * learns of it at its next heartbeat, joins again, and fetches where the dead one committed.

@@ -6,7 +6,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { bootstrap } from '../../src/bootstrap';
-import { Environment, loadConfig } from '../../src/config/app-config';
+import { Environment, KafkaConfig, loadConfig } from '../../src/config/app-config';
 import { GatewayLedger, SimulatedPaymentGateway } from '../../src/modules/payment';
 import { Backpressure } from '../../src/ops/backpressure/backpressure.service';
 import { CheckoutModeService } from '../../src/ops/mode/checkout-mode.service';
@@ -174,4 +174,13 @@ export async function finalOrder(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The Kafka settings an instance runs with when the environment leaves them at their defaults. */
+export function defaultKafkaConfig(): KafkaConfig {
+  return loadConfig({
+    KAFKA_BROKERS: '127.0.0.1:1',
+    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    PUBLIC_URL: 'http://127.0.0.1:1',
+  }).kafka!;
 }
