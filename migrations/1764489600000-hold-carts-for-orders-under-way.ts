@@ -8,7 +8,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class HoldCartsForOrdersUnderWay1764489600000 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE cart_items ADD COLUMN held_by uuid`);
-    await db.query(`CREATE INDEX cart_items_held_by ON cart_items (held_by) WHERE held_by IS NOT NULL`);
+    await db.query(
+      `CREATE INDEX cart_items_held_by ON cart_items (held_by) WHERE held_by IS NOT NULL`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {
