@@ -14,6 +14,7 @@ import { urlOfDatabase } from '../test/support/database-url';
 import { freshDatabase } from '../test/support/fresh-database';
 import { KafkaBroker } from '../test/support/kafka-broker';
 import { measureKafka, measurePostgres } from './limits';
+import { svgOf } from '../drills/chart';
 import { aimOf, FlashSaleReport, markdownOf } from './report';
 import { runningApps, runSale, SaleBench, SaleResult, Scenario } from './sale';
 
@@ -30,10 +31,17 @@ const gateway = { latencyMs: 100, capacity: 3 };
 const gatewayPerSecond = (gateway.capacity * 1000) / gateway.latencyMs;
 const SALE_SECONDS = 5;
 /** Nine shoppers in ten get a unit: the sale sells out just before the last ones arrive. */
-const sale = (name: string, mode: Scenario['mode'], split: boolean, multiple: number) => {
+const sale = (
+  name: string,
+  mode: Scenario['mode'],
+  split: boolean,
+  multiple: number,
+  { seconds = SALE_SECONDS, gatewayToldToApp = true } = {},
+): Scenario => {
   const perSecond = gatewayPerSecond * multiple;
-  const shoppers = perSecond * SALE_SECONDS;
-  return { name, mode, split, perSecond, shoppers, stock: Math.floor(shoppers * 0.9) };
+  const shoppers = perSecond * seconds;
+  const stock = Math.floor(shoppers * 0.9);
+  return { name, mode, split, perSecond, shoppers, stock, gatewayToldToApp };
 };
 const ALL_SCENARIOS: Scenario[] = [
   sale('sync ½×', 'sync', false, 0.5),
@@ -42,6 +50,8 @@ const ALL_SCENARIOS: Scenario[] = [
   sale('async 5×', 'async', false, 5),
   sale('async 10×', 'async', false, 10),
   sale('async 10× split', 'async', true, 10),
+  // The app keeps its default ceiling and must find what the gateway bears by itself.
+  sale('async 3×, gateway untold', 'async', false, 3, { seconds: 10, gatewayToldToApp: false }),
 ];
 
 /** BENCH_SALES=name,name runs only those sales (for profiling one); the report says so. */
@@ -88,6 +98,9 @@ async function main(): Promise<void> {
     await mkdir(OUT_DIR, { recursive: true });
     await writeFile(join(OUT_DIR, 'flash-sale.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(join(OUT_DIR, 'flash-sale.md'), markdown);
+    for (const sale of sales.filter((s) => s.scenario.includes('untold'))) {
+      await writeFile(join(OUT_DIR, 'permit-limit.svg'), permitLimitChart(sale));
+    }
     console.log(`\n${markdown}`);
     log(`written to ${join('docs', 'benchmarks', 'flash-sale.{json,md}')}`);
     const broken = sales.filter((s) => Object.values(s.invariants).some((count) => count !== 0));
@@ -100,6 +113,16 @@ async function main(): Promise<void> {
     log('stopping the Kafka broker');
     await broker.stop();
   }
+}
+
+/** The worker's permit limit a second at a time, the sale's arrivals shaded. */
+function permitLimitChart(sale: SaleResult): string {
+  return svgOf({
+    title: `Payment permit limit in force: ${sale.scenario}`,
+    unit: 'permits',
+    perSecond: sale.permitLimit,
+    window: { start: 0, end: sale.offered / sale.offeredPerSecond },
+  });
 }
 
 async function measureLimits(bench: SaleBench) {

@@ -10,7 +10,8 @@ export interface Offer {
   timeoutMs: number;
 }
 
-export type Outcome = 'accepted' | 'sold out' | 'error' | 'timeout';
+/** `refused`: a 503 with Retry-After, the sync path's capacity spent or its circuit open. */
+export type Outcome = 'accepted' | 'sold out' | 'refused' | 'error' | 'timeout';
 
 export interface Answer {
   shopper: string;
@@ -109,6 +110,7 @@ export function placeOrder(
 function outcomeOf(status: number): Outcome {
   if (status === 201 || status === 202) return 'accepted';
   if (status === 409) return 'sold out';
+  if (status === 503) return 'refused';
   return 'error';
 }
 

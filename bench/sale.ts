@@ -16,6 +16,11 @@ export interface Scenario {
   perSecond: number;
   shoppers: number;
   stock: number;
+  /**
+   * Whether the app is told what the gateway bears (MAX_IN_FLIGHT set for it); untold, the
+   * ceiling stays at its default and the adaptive limit has to find the gateway's pace.
+   */
+  gatewayToldToApp: boolean;
 }
 
 /** What the whole benchmark shares: the broker, the database server, the gateway. */
@@ -40,10 +45,19 @@ export interface SaleResult {
   accepted: number;
   acceptedPerSecond: number;
   soldOut: number;
+  /** 503s: the sync path's capacity spent or the gateway's circuit open. */
+  refused: number;
   errors: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  refusalP99Ms: number | null;
   paid: number;
   paymentFailed: number;
+  /** Payments that failed because the gateway was overloaded or did not answer in time. */
+  failedByOverload: number;
+  /** Orders settled per second, from the first payment recorded to the last. */
+  settledPerSecond: number | null;
+  /** The payment permit limit in force on the worker, one sample a second from the sale's start. */
+  permitLimit: number[];
   /** From the first shopper's arrival until no order waits for its payment; null: never. */
   allFinalSeconds: number | null;
   /** The least time the gateway needs for the orders it was asked to settle. */
@@ -81,6 +95,7 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
         `${scenario.stock} units`,
     );
     const saleStarted = performance.now();
+    const limit = samplePermitLimit(apps.worker);
     const { answers } = await offerLoad({
       url: apps.api.url,
       shoppers: shopperIds('shopper', scenario.shoppers),
@@ -88,8 +103,10 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
       timeoutMs: bench.timeoutMs,
     });
     const accepted = answers.filter((a) => a.outcome === 'accepted');
+    const refused = answers.filter((a) => a.outcome === 'refused');
     bench.log(`${scenario.name}: ${accepted.length} accepted; waiting for every order to be final`);
     const allFinalSeconds = await untilAllFinal(db, saleStarted, bench.finalWithinSeconds);
+    const permitLimit = await limit.stop();
     const outcomes = await outcomesOf(db);
     const invariants = await checkInvariants(
       db,
@@ -116,14 +133,22 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
       accepted: accepted.length,
       acceptedPerSecond: accepted.length / offerSeconds,
       soldOut: answers.filter((a) => a.outcome === 'sold out').length,
+      refused: refused.length,
       errors: answers.filter((a) => a.outcome === 'error' || a.outcome === 'timeout').length,
       latencyMs: {
         p50: percentile(latencies, 0.5),
         p95: percentile(latencies, 0.95),
         p99: percentile(latencies, 0.99),
       },
+      refusalP99Ms: percentile(
+        refused.map((a) => a.latencyMs),
+        0.99,
+      ),
       paid: outcomes.paid,
       paymentFailed: outcomes.failed,
+      failedByOverload: outcomes.failedByOverload,
+      settledPerSecond: outcomes.settledPerSecond,
+      permitLimit,
       allFinalSeconds,
       gatewayBoundSeconds: (outcomes.paid + outcomes.failed) / bench.gatewayPerSecond,
       invariants,
@@ -142,6 +167,8 @@ async function stopApps(apps: AppProcess[]): Promise<void> {
 
 interface Apps {
   api: AppProcess;
+  /** The process that runs payments (the only one, unless split). */
+  worker: AppProcess;
   named: Record<string, AppProcess>;
   all: AppProcess[];
 }
@@ -158,7 +185,7 @@ async function startApps(bench: SaleBench, scenario: Scenario, database: string)
     // The gateway slows in proportion past its capacity and refuses past twice it; a permit
     // also covers the worker's own database work. Just under twice the capacity keeps the
     // gateway busy without a refusal: the limit an operator would set for it.
-    MAX_IN_FLIGHT: String(2 * bench.gateway.capacity - 1),
+    ...(scenario.gatewayToldToApp ? { MAX_IN_FLIGHT: String(2 * bench.gateway.capacity - 1) } : {}),
     ADMIN_TOKEN,
     INTERNAL_SECRET,
     LOG_LEVEL: 'warn',
@@ -187,7 +214,7 @@ async function startApps(bench: SaleBench, scenario: Scenario, database: string)
     }
   }
   const all = Object.values(named);
-  return { api: named.api ?? named.app, named, all };
+  return { api: named.api ?? named.app, worker: named.worker ?? named.app, named, all };
 }
 
 /** A short sale of another product first, so neither mode is measured on a cold process. */
@@ -243,14 +270,54 @@ async function untilAllFinal(
   return null;
 }
 
-async function outcomesOf(db: Client): Promise<{ paid: number; failed: number }> {
-  const { rows } = await db.query<{ paid: number; failed: number }>(
+interface Outcomes {
+  paid: number;
+  failed: number;
+  failedByOverload: number;
+  settledPerSecond: number | null;
+}
+
+async function outcomesOf(db: Client): Promise<Outcomes> {
+  const { rows } = await db.query<Outcomes & { settle_seconds: number | null; settled: number }>(
     `SELECT count(*) FILTER (WHERE o.status = 'PAID')::int AS paid,
-            count(*) FILTER (WHERE o.status IN ('PAYMENT_FAILED', 'FRAUD_REJECTED'))::int AS failed
-       FROM orders o JOIN order_lines l ON l.order_id = o.id AND l.sku = $1`,
+            count(*) FILTER (WHERE o.status IN ('PAYMENT_FAILED', 'FRAUD_REJECTED'))::int AS failed,
+            count(*) FILTER (WHERE p.status = 'ERROR'
+                               AND p.reasons::text ~ '(overloaded|timed out)')::int
+              AS "failedByOverload",
+            count(p.id)::int AS settled,
+            extract(epoch FROM max(p.created_at) - min(p.created_at))::float AS settle_seconds
+       FROM orders o JOIN order_lines l ON l.order_id = o.id AND l.sku = $1
+       LEFT JOIN payments p ON p.order_id = o.id`,
     [SKU],
   );
-  return rows[0];
+  const { paid, failed, failedByOverload, settled, settle_seconds } = rows[0];
+  const settledPerSecond = settle_seconds ? settled / settle_seconds : null;
+  return { paid, failed, failedByOverload, settledPerSecond };
+}
+
+/** Reads the worker's payment permit limit once a second until stopped. */
+function samplePermitLimit(worker: AppProcess): { stop: () => Promise<number[]> } {
+  const samples: number[] = [];
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      const next = sleep(1000);
+      try {
+        const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+        samples.push(seriesValue(metrics, 'backpressure_permit_limit{topic="payment.order"}') ?? 0);
+      } catch {
+        samples.push(0);
+      }
+      await next;
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await sampling;
+      return samples;
+    },
+  };
 }
 
 /**
