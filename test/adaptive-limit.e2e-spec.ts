@@ -61,7 +61,7 @@ describe('the adaptive limit: as many authorizations as the gateway bears', () =
   });
 
   it('rises again once the gateway bears more, never past the ceiling', async () => {
-    app.app.get(SimulatedPaymentGateway).tune({ capacity: 1000, latencyMs: 20 });
+    app.app.get(SimulatedPaymentGateway).tune({ capacity: 1000, latencyMs: 50 });
     const watch = watchLimit(app);
     const orders = await placeMany(app, 60);
     await expectPaidOnce(app, orders, 60_000);

@@ -9,8 +9,8 @@ export interface CallOutcome {
 }
 
 /**
- * A call slower than this many times the no-load latency says the downstream queues (Netflix's
- * Gradient2 uses the same default tolerance, 1.5).
+ * Recent calls slower than this many times the no-load latency say the downstream queues
+ * (Netflix's Gradient2 uses the same default tolerance, 1.5).
  */
 const LATENCY_TOLERANCE = 1.5;
 /** A cut keeps this much of the limit: sharper than AIMD's 0.9, as cuts are rate-limited. */
@@ -20,7 +20,7 @@ const RECENT_WEIGHT = 0.2;
 /** How fast the no-load latency drifts up toward what calls take (a slower downstream for good). */
 const NO_LOAD_DRIFT = 0.01;
 /** Below this, latency differences are timer and event-loop noise, not queueing. */
-const NOISE_MS = 5;
+const NOISE_MS = 10;
 
 /**
  * How many calls a downstream (the payment gateway) bears at once, learnt from the calls
@@ -62,13 +62,14 @@ export class AdaptiveLimit {
   learn(call: CallOutcome): boolean {
     const before = this.current();
     const tookMs = Math.max(0, call.endedAt - call.startedAt);
-    this.recentMs =
+    const recentMs =
       this.recentMs === null ? tookMs : this.recentMs + RECENT_WEIGHT * (tookMs - this.recentMs);
+    this.recentMs = recentMs;
     if (call.dropped) {
       this.cut(call);
     } else {
-      const noLoad = this.noLoadLatency(tookMs);
-      if (tookMs > LATENCY_TOLERANCE * noLoad) this.cut(call);
+      // The recent average, not the one call: a single slow answer is often just noise.
+      if (recentMs > LATENCY_TOLERANCE * this.noLoadLatency(tookMs)) this.cut(call);
       else if (call.inFlight * 2 >= this.current())
         this.value = Math.min(this.ceiling, this.value + 1);
     }
