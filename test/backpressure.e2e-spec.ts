@@ -1,12 +1,10 @@
 import { KafkaTransport } from '../src/messaging/kafka/kafka.transport';
+import { expectPaidOnce, placeMany } from './support/many-orders';
 import { metricValue } from './support/metrics';
-import { Shopper } from './support/shopper';
 import {
   adminAuth,
   ADMIN_TOKEN,
   finalOrder,
-  newProduct,
-  newShopper,
   startApp,
   switchMode,
   TestApp,
@@ -14,33 +12,6 @@ import {
 
 const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 const paymentOrder = '{topic="payment.order"}';
-
-/** Places `count` async orders at once, each by its own shopper; returns who placed what. */
-async function placeMany(app: TestApp, count: number) {
-  return Promise.all(
-    Array.from({ length: count }, async () => {
-      const shopper = new Shopper(app, newShopper());
-      const placed = await shopper.buy(await newProduct(app.db, { stock: 1 }));
-      expect(placed.status).toBe(202);
-      return { shopper, orderId: placed.body.id as string };
-    }),
-  );
-}
-
-async function expectPaidOnce(app: TestApp, orders: { shopper: Shopper; orderId: string }[]) {
-  for (const { shopper, orderId } of orders) {
-    expect((await finalOrder(app, shopper.id, orderId)).status).toBe('PAID');
-  }
-  const ids = orders.map((o) => o.orderId);
-  const payments = await app.db.query<{ order_id: string; n: number }[]>(
-    `SELECT order_id, count(*)::int AS n FROM payments WHERE order_id = ANY($1) GROUP BY order_id`,
-    [ids],
-  );
-  expect(payments).toHaveLength(ids.length);
-  expect(payments.every((p) => p.n === 1)).toBe(true);
-  const charges = app.gatewayLedger().charges;
-  expect(ids.map((id) => charges.get(id))).toEqual(ids.map(() => 1));
-}
 
 describe('backpressure: a limit on authorizations in flight', () => {
   let app: TestApp;

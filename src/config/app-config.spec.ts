@@ -204,6 +204,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SYNC_LOSS_WINDOW_MS: '10' })).toThrow(/SYNC_LOSS_WINDOW_MS="10"/);
   });
 
+  it('gives up on an async payment well inside the loss window, so it is never re-driven while it asks', () => {
+    expect(loadConfig({}).payment).toMatchObject({ patienceMs: 150_000, retryCapMs: 2000 });
+    expect(loadConfig({ LOSS_WINDOW_MS: '2000' }).payment.patienceMs).toBe(1000);
+    expect(loadConfig({ PAYMENT_PATIENCE_MS: '60000' }).payment.patienceMs).toBe(60_000);
+    expect(() => loadConfig({ PAYMENT_PATIENCE_MS: '200000' })).toThrow(
+      /PAYMENT_PATIENCE_MS=200000: at most half of LOSS_WINDOW_MS \(300000\)/,
+    );
+  });
+
   it('fails a dead worker over within seconds, with heartbeats and rebalances to match', () => {
     const kafka = (env: Record<string, string> = {}) =>
       loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', ...FLEET, ...env }).kafka;

@@ -69,6 +69,9 @@ const environmentSchema = z.object({
   ...gatewayKnobVariables,
   PAYMENT_MAX_ATTEMPTS: integer(3, 1),
   PAYMENT_RETRY_BASE_MS: integer(50, 0),
+  // Unset: half of LOSS_WINDOW_MS (see patienceProblems).
+  PAYMENT_PATIENCE_MS: z.coerce.number().int().min(0).optional(),
+  PAYMENT_RETRY_CAP_MS: integer(2000, 1),
   SSE_HEARTBEAT_MS: integer(15000, 100),
   // A stream ends after this long and the browser reconnects (after SSE_RETRY_MS), so a stream
   // never outlives its instance's knowledge of who follows it, nor a client who left silently.
@@ -127,6 +130,7 @@ const environmentSchema = z.object({
   PRUNE_INTERVAL_MS: integer(60_000, 100),
   SETTINGS_POLL_MS: integer(2000, 50),
   MAX_IN_FLIGHT: integer(32, 1),
+  ADAPTIVE_LIMIT: flag(true),
   CONSUMER_MAX_IN_FLIGHT: integer(64, 1),
   LOSS_WINDOW_MS: integer(5 * 60_000, 100),
   // Unset: the longest a sync payment runs while nothing is wrong (see longestSyncPaymentMs).
@@ -219,7 +223,17 @@ export interface AppConfig {
     declineAboveCents: number;
     lostResponseRate: number;
   };
-  payment: { maxAttempts: number; retryBaseMs: number };
+  payment: {
+    maxAttempts: number;
+    retryBaseMs: number;
+    /**
+     * How long after its request an async payment keeps asking through transient gateway
+     * errors before it is recorded as failed (it makes maxAttempts calls at least).
+     */
+    patienceMs: number;
+    /** The longest wait between two calls of an async payment. */
+    retryCapMs: number;
+  };
   sse: {
     heartbeatMs: number;
     /** How long one stream stays open before the client is asked to reconnect. */
@@ -233,7 +247,13 @@ export interface AppConfig {
   mode: { initial: 'sync' | 'async' | 'auto' };
   autoMode: AutoThresholds & { sampleMs: number; latencyWindowMs: number };
   settings: { pollMs: number };
-  backpressure: { maxInFlight: number; consumerMaxInFlight: number };
+  backpressure: {
+    /** The admin's ceiling on payment permits; the limit in force adapts below it. */
+    maxInFlight: number;
+    /** False: the limit in force is the ceiling. */
+    adaptive: boolean;
+    consumerMaxInFlight: number;
+  };
   watchdog: {
     /** How long an async order may wait for its result before the watchdog looks where it is. */
     lossWindowMs: number;
@@ -302,6 +322,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     ...placeholderProblems(e, admin.tokens),
     ...groupTimingProblems(e),
     ...httpTimingProblems(e),
+    ...patienceProblems(e),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -331,7 +352,12 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       timeoutMs: e.GATEWAY_TIMEOUT_MS,
       ...knobsOf(e),
     },
-    payment: { maxAttempts: e.PAYMENT_MAX_ATTEMPTS, retryBaseMs: e.PAYMENT_RETRY_BASE_MS },
+    payment: {
+      maxAttempts: e.PAYMENT_MAX_ATTEMPTS,
+      retryBaseMs: e.PAYMENT_RETRY_BASE_MS,
+      patienceMs: e.PAYMENT_PATIENCE_MS ?? Math.floor(e.LOSS_WINDOW_MS / 2),
+      retryCapMs: e.PAYMENT_RETRY_CAP_MS,
+    },
     sse: {
       heartbeatMs: e.SSE_HEARTBEAT_MS,
       maxLifetimeMs: e.SSE_MAX_LIFETIME_MS,
@@ -352,6 +378,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     settings: { pollMs: e.SETTINGS_POLL_MS },
     backpressure: {
       maxInFlight: e.MAX_IN_FLIGHT,
+      adaptive: e.ADAPTIVE_LIMIT,
       consumerMaxInFlight: e.CONSUMER_MAX_IN_FLIGHT,
     },
     watchdog: {
@@ -421,6 +448,19 @@ function httpTimingProblems(e: {
   return e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS
     ? [
         `HTTP_HEADERS_TIMEOUT_MS=${e.HTTP_HEADERS_TIMEOUT_MS}: at most HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`,
+      ]
+    : [];
+}
+
+/**
+ * The watchdog re-drives an async order with no result after LOSS_WINDOW_MS: a payment still
+ * asking patiently then would run twice. Half the window leaves the other half for its last
+ * call, the void of a call left unanswered, and the record.
+ */
+function patienceProblems(e: { PAYMENT_PATIENCE_MS?: number; LOSS_WINDOW_MS: number }): string[] {
+  return e.PAYMENT_PATIENCE_MS !== undefined && e.PAYMENT_PATIENCE_MS * 2 > e.LOSS_WINDOW_MS
+    ? [
+        `PAYMENT_PATIENCE_MS=${e.PAYMENT_PATIENCE_MS}: at most half of LOSS_WINDOW_MS (${e.LOSS_WINDOW_MS})`,
       ]
     : [];
 }

@@ -50,6 +50,9 @@ const QUIET_AND_FAST: Environment = {
   SEED_DEMO_CATALOGUE: 'false',
   GATEWAY_LATENCY_MS: '5',
   PAYMENT_RETRY_BASE_MS: '5',
+  // An async payment gives up after its PAYMENT_MAX_ATTEMPTS, as a sync one does; tests of its
+  // patience set their own.
+  PAYMENT_PATIENCE_MS: '0',
   ADMIN_TOKEN,
   ADMIN_TOKENS: ADMINS.map((name) => `${name}:${adminToken(name)}`).join(','),
   INTERNAL_SECRET: TEST_INTERNAL_SECRET,

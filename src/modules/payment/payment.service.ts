@@ -10,6 +10,7 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { UnitOfWork } from '../../messaging';
 import { Metrics } from '../../ops/metrics/metric-names';
+import { GatewayPace } from '../../ops/backpressure/gateway-pace';
 import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { FraudCheckService } from '../fraud-check';
 import {
@@ -26,6 +27,7 @@ import {
   PaymentRequested,
 } from './payment.contracts';
 import { Payment } from './payment.entity';
+import { boundedRetries, patientRetries, paysPatiently } from './retry-plan';
 
 interface Decision {
   outcome: PaymentOutcome;
@@ -43,6 +45,7 @@ export class PaymentService {
     private readonly fraudCheck: FraudCheckService,
     private readonly gateway: PaymentGateway,
     private readonly load: CheckoutLoadMeter,
+    private readonly pace: GatewayPace,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.gatewaySeconds) private readonly gatewaySeconds: Histogram<'result'>,
@@ -123,18 +126,25 @@ export class PaymentService {
   }
 
   /**
-   * Asks the gateway, retrying transient failures with bounded exponential backoff. No
-   * transaction is held meanwhile. The key is the order id (with the attempt past the first),
-   * so a retry after a lost answer cannot charge twice: the gateway answers it with the answer
-   * that was lost, and an approval found that way is a payment like any other.
+   * Asks the gateway, retrying transient failures: in sync mode a bounded number of times, in
+   * async mode until its patience runs out (see retry-plan), each call of an async payment
+   * waiting its turn under the adaptive limit and teaching it. No transaction is held
+   * meanwhile. The key is the order id (with the attempt past the first), so a retry after a
+   * lost answer cannot charge twice: the gateway answers it with the answer that was lost, and
+   * an approval found that way is a payment like any other.
    */
   private async authorize(request: PaymentRequested, reviewReasons: string[]): Promise<Decision> {
-    const { maxAttempts, retryBaseMs } = this.config.payment;
+    const patient = paysPatiently(request);
+    const plan = patient
+      ? patientRetries(this.config.payment, request.requestedAt)
+      : boundedRetries(this.config.payment);
     const idempotencyKey =
       request.attempt === 1 ? request.orderId : `${request.orderId}/${request.attempt}`;
     let lastError = '';
     let unanswered = false;
-    for (let call = 1; call <= maxAttempts; call++) {
+    let call = 1;
+    for (; ; call++) {
+      const paced = patient ? await this.pace.enter() : null;
       const timing = this.gatewaySeconds.startTimer();
       const startedAt = Date.now();
       try {
@@ -146,21 +156,28 @@ export class PaymentService {
             paymentToken: request.paymentToken,
           }),
         );
+        paced?.answered();
         timing({ result: answer.status.toLowerCase() });
         this.load.gatewayCallTook(Date.now() - startedAt);
         return this.decisionOf(answer, call, reviewReasons);
       } catch (error) {
         timing({ result: 'error' });
         this.load.gatewayCallTook(Date.now() - startedAt);
-        if (!(error instanceof TransientGatewayError)) throw error;
+        if (!(error instanceof TransientGatewayError)) {
+          paced?.abandoned();
+          throw error;
+        }
+        paced?.dropped();
         lastError = error.message;
         unanswered ||= error instanceof UnansweredGatewayError;
         this.logger.warn(
           { orderId: request.orderId, call, error: lastError },
           'gateway call failed',
         );
-        if (call < maxAttempts) await sleep(retryBaseMs * 2 ** (call - 1));
       }
+      const wait = plan.waitAfter(call, Date.now());
+      if (wait === null) break;
+      await sleep(wait);
     }
     // A call left unanswered may still be authorized at the gateway: void it before the payment
     // is recorded as failed and the shopper is told they were not charged.
@@ -168,8 +185,8 @@ export class PaymentService {
     return {
       outcome: 'ERROR',
       reference: null,
-      gatewayCalls: maxAttempts,
-      reasons: [...reviewReasons, `${lastError} after ${maxAttempts} attempts`],
+      gatewayCalls: call,
+      reasons: [...reviewReasons, `${lastError} after ${call} attempts`],
     };
   }
 

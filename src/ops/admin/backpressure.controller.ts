@@ -13,7 +13,10 @@ export class BackpressureController {
   constructor(private readonly backpressure: Backpressure) {}
 
   @Get()
-  @ApiOperation({ summary: 'How many authorizations each worker may hold at once, and changes.' })
+  @ApiOperation({
+    summary:
+      'The ceiling on authorizations each worker may hold at once, the limit in force, changes.',
+  })
   @ApiOkResponse({ type: BackpressureView })
   get(): Promise<BackpressureView> {
     return this.view();
@@ -21,10 +24,12 @@ export class BackpressureController {
 
   @Put()
   @ApiOperation({
-    summary: 'Change the in-flight limit of every worker (within about a second).',
+    summary: 'Change the in-flight ceiling of every worker (within about a second).',
     description:
-      'Raising it lets workers take more payment requests at once; lowering it takes effect ' +
-      'as running authorizations finish. Requests past the limit wait in Kafka.',
+      'Each worker holds as many authorizations as the gateway bears (the limit in force, ' +
+      'learnt from its latency and errors), never more than this ceiling. Raising it lets the ' +
+      'limit probe higher; lowering it caps the limit at once and takes effect as running ' +
+      'authorizations finish. Requests past the limit wait in Kafka.',
   })
   @ApiOkResponse({ type: BackpressureView })
   async set(

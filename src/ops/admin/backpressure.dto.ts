@@ -24,8 +24,18 @@ export class BackpressureChangeView {
 }
 
 export class BackpressureView {
-  @ApiProperty({ description: 'Authorizations each worker may hold at once.', example: 32 })
+  @ApiProperty({
+    description: "The admin's ceiling: authorizations each worker may hold at once at most.",
+    example: 32,
+  })
   maxInFlight!: number;
+  @ApiProperty({
+    description:
+      'Authorizations the answering instance may hold now: the limit learnt from the gateway, ' +
+      'at most the ceiling (the ceiling on an API-only instance, which calls no gateway).',
+    example: 6,
+  })
+  limitInForce!: number;
   @ApiProperty({ example: 'ops-alice' }) setBy!: string;
   @ApiProperty() setAt!: Date;
   @ApiProperty({

@@ -12,7 +12,10 @@ export class InstanceFiguresView {
   @ApiProperty() completedPerSecond!: number;
   @ApiProperty({ nullable: true, type: Number }) acceptP95Ms!: number | null;
   @ApiProperty() permitsInUse!: number;
-  @ApiProperty({ description: 'Its permits (0 on an API-only instance).' }) permitLimit!: number;
+  @ApiProperty({
+    description: 'Its permits: its limit in force (0 on an API-only instance).',
+  })
+  permitLimit!: number;
   @ApiProperty() reportedAt!: Date;
 }
 
@@ -37,7 +40,7 @@ export class FiguresView {
   @ApiProperty({ enum: MODE_SETTINGS }) mode!: string;
   @ApiProperty({ enum: CHECKOUT_MODES, description: 'The mode the answering instance uses now.' })
   effectiveMode!: string;
-  @ApiProperty({ description: 'Backpressure: authorizations each worker may hold at once.' })
+  @ApiProperty({ description: "Backpressure: the admin's ceiling on each worker's permits." })
   maxInFlight!: number;
   @ApiProperty({ description: 'Orders accepted (201/202) per second, all API instances.' })
   acceptedPerSecond!: number;
@@ -50,7 +53,8 @@ export class FiguresView {
   })
   acceptP95Ms!: number | null;
   @ApiProperty({ description: 'Authorizations under way in all workers.' }) permitsInUse!: number;
-  @ApiProperty({ description: 'Permits of all workers together.' }) permitLimit!: number;
+  @ApiProperty({ description: 'Permits of all workers together: their limits in force.' })
+  permitLimit!: number;
   @ApiProperty() waitingForPayment!: number;
   @ApiProperty({ description: 'As GET /admin/stuck-orders lists them.' }) stuckOrders!: number;
   @ApiProperty({ description: 'Stuck orders the watchdog gave up on.' }) needingAttention!: number;

@@ -7,19 +7,24 @@ import { Permits } from '../../messaging/kafka/permits';
 import { Topics } from '../../messaging/topics';
 import { Metrics } from '../metrics/metric-names';
 import { RuntimeSettings, SettingChange, SettingState } from '../settings/runtime-settings';
+import { GatewayPace } from './gateway-pace';
 
 export interface BackpressureState {
+  /** The admin's ceiling. */
   maxInFlight: number;
   setBy: string;
   setAt: Date;
+  /** The payment permits in force on this instance: the adaptive limit, at most the ceiling. */
+  limitInForce: number;
 }
 
 const SETTING = 'max_in_flight';
 
 /**
- * How many payment authorizations each worker may hold at once (MAX_IN_FLIGHT), changeable at
- * runtime for the whole fleet. Past it, the worker stops fetching payment requests, which
- * wait safely in Kafka. Other topics (results: short database work) get a fixed limit of
+ * How many payment authorizations each worker may hold at once: the limit the gateway bears,
+ * learnt by GatewayPace, under the admin's ceiling (MAX_IN_FLIGHT, changeable at runtime for the
+ * whole fleet). Past it, the worker stops fetching payment requests, which wait safely in
+ * Kafka. Other topics (results: short database work) get a fixed limit of
  * their own, so a flood of requests never starves the results that free stock and answer
  * shoppers.
  */
@@ -27,17 +32,20 @@ const SETTING = 'max_in_flight';
 export class Backpressure implements OnModuleInit {
   private readonly payments: Permits;
   private readonly others: Permits;
-  private state: BackpressureState;
+  private state: Omit<BackpressureState, 'limitInForce'>;
 
   constructor(
     private readonly settings: RuntimeSettings,
+    private readonly pace: GatewayPace,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectMetric(Metrics.permitLimit) private readonly limitGauge: Gauge<'topic'>,
+    @InjectMetric(Metrics.permitCeiling) private readonly ceilingGauge: Gauge<'topic'>,
   ) {
     const { maxInFlight, consumerMaxInFlight } = config.backpressure;
     this.payments = new Permits(maxInFlight);
     this.others = new Permits(consumerMaxInFlight);
     this.state = { maxInFlight, setBy: 'MAX_IN_FLIGHT', setAt: new Date() };
+    this.pace.onChange((limit) => this.enforce(limit));
   }
 
   async onModuleInit(): Promise<void> {
@@ -56,7 +64,7 @@ export class Backpressure implements OnModuleInit {
   }
 
   current(): BackpressureState {
-    return { ...this.state };
+    return { ...this.state, limitInForce: this.payments.limit() };
   }
 
   history(limit = 50): Promise<SettingChange[]> {
@@ -71,7 +79,13 @@ export class Backpressure implements OnModuleInit {
   private apply({ value, setBy, setAt }: SettingState): void {
     const maxInFlight = Number(value);
     this.state = { maxInFlight, setBy, setAt };
-    this.payments.resize(maxInFlight);
-    this.limitGauge.set({ topic: Topics.paymentOrder }, maxInFlight);
+    this.ceilingGauge.set({ topic: Topics.paymentOrder }, maxInFlight);
+    this.pace.setCeiling(maxInFlight);
+    this.enforce(this.pace.current());
+  }
+
+  private enforce(limit: number): void {
+    this.payments.resize(limit);
+    this.limitGauge.set({ topic: Topics.paymentOrder }, limit);
   }
 }

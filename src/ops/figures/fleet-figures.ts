@@ -41,7 +41,7 @@ export interface FleetSnapshot {
   acceptP95Ms: number | null;
   /** Authorizations under way in all workers. */
   permitsInUse: number;
-  /** Permits of all workers together (each holds MAX_IN_FLIGHT). */
+  /** Permits of all workers together (each its limit in force, at most MAX_IN_FLIGHT). */
   permitLimit: number;
   waitingForPayment: number;
   stuckOrders: number;

@@ -15,6 +15,7 @@ export const Metrics = {
   mode: 'checkout_mode',
   permitsInUse: 'backpressure_permits_in_use',
   permitLimit: 'backpressure_permit_limit',
+  permitCeiling: 'backpressure_permit_ceiling',
   permitWaitSeconds: 'backpressure_permit_wait_seconds',
   pausedPartitions: 'kafka_paused_partitions',
   ordersOverdue: 'checkout_orders_overdue_total',

@@ -84,7 +84,12 @@ const providers = [
   }),
   makeGaugeProvider({
     name: Metrics.permitLimit,
-    help: 'Permits a worker may hold at once (MAX_IN_FLIGHT for payment.order), by topic.',
+    help: 'Permits a worker may hold at once, by topic (payment.order: the adaptive limit in force, at most the ceiling).',
+    labelNames: ['topic'],
+  }),
+  makeGaugeProvider({
+    name: Metrics.permitCeiling,
+    help: "The admin's ceiling on a worker's permits (MAX_IN_FLIGHT for payment.order), by topic.",
     labelNames: ['topic'],
   }),
   makeHistogramProvider({

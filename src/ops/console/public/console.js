@@ -219,6 +219,14 @@ function renderFigures(figures) {
       : 'no worker',
     figures.permitLimit === 0 && figures.waitingForPayment > 0,
   );
+  // The limit in force adapts to what the gateway bears, under the admin's ceiling per worker.
+  const workers = figures.instances.filter((instance) => instance.permitLimit > 0).length;
+  const ceiling = workers * figures.maxInFlight;
+  show(
+    '#permit-limit',
+    workers > 0 ? `${whole.format(figures.permitLimit)} / ${whole.format(ceiling)}` : '–',
+    workers > 0 && figures.permitLimit < ceiling,
+  );
   const lag = figures.kafka.configured ? figures.kafka.consumerLag : null;
   show('#lag', lag === null || lag === undefined ? '–' : whole.format(lag));
   show('#outbox', whole.format(figures.outboxBacklog), figures.outboxBacklog > 0);
@@ -226,8 +234,9 @@ function renderFigures(figures) {
   show('#dead', whole.format(figures.deadLetters), figures.deadLetters > 0);
   renderMode(figures);
   $('#limit-state').textContent =
-    `Each worker holds at most ${figures.maxInFlight} authorizations; ` +
-    `${figures.permitsInUse} under way now.`;
+    `Each worker holds at most ${figures.maxInFlight} authorizations (the ceiling), ` +
+    `fewer while the gateway slows down; in force now: ${figures.permitLimit} ` +
+    `across ${workers} worker${workers === 1 ? '' : 's'}, ${figures.permitsInUse} under way.`;
   const limit = $('#limit');
   if (document.activeElement !== limit && !limit.dataset.edited) limit.value = figures.maxInFlight;
 
@@ -240,7 +249,9 @@ function renderFigures(figures) {
       rate(instance.acceptedPerSecond),
       rate(instance.completedPerSecond),
       ms(instance.acceptP95Ms),
-      instance.permitLimit > 0 ? `${instance.permitsInUse} / ${instance.permitLimit}` : '–',
+      instance.permitLimit > 0
+        ? `${instance.permitsInUse} / ${instance.permitLimit} / ${figures.maxInFlight}`
+        : '–',
     ]) {
       cell(rows[i], text);
     }

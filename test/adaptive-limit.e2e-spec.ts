@@ -1,0 +1,75 @@
+import { SimulatedPaymentGateway } from '../src/modules/payment';
+import { expectPaidOnce, placeMany } from './support/many-orders';
+import { metricValue } from './support/metrics';
+import { adminAuth, startApp, switchMode, TestApp } from './support/test-app';
+
+const paymentOrder = '{topic="payment.order"}';
+
+/** Reads the limit in force from GET /admin/backpressure until stopped; keeps what it saw. */
+function watchLimit(app: TestApp) {
+  const seen: number[] = [];
+  let watching = true;
+  const done = (async () => {
+    while (watching) {
+      const view = await app.http().get('/admin/backpressure').set(adminAuth('ops-alice'));
+      seen.push(view.body.limitInForce as number);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    seen,
+    stop: async () => {
+      watching = false;
+      await done;
+      return seen;
+    },
+  };
+}
+
+describe('the adaptive limit: as many authorizations as the gateway bears', () => {
+  let app: TestApp;
+  let lowest: number;
+
+  beforeAll(async () => {
+    app = await startApp({
+      MAX_IN_FLIGHT: '32',
+      GATEWAY_CAPACITY: '2',
+      GATEWAY_LATENCY_MS: '100',
+      PAYMENT_PATIENCE_MS: '120000',
+    });
+    await switchMode(app, 'async');
+  });
+  afterAll(() => app.close());
+
+  it('falls well below the ceiling for a gateway that bears 2, and pays every order once', async () => {
+    const watch = watchLimit(app);
+    const orders = await placeMany(app, 60);
+    await expectPaidOnce(app, orders, 120_000);
+    const seen = await watch.stop();
+
+    lowest = Math.min(...seen);
+    expect(lowest).toBeLessThanOrEqual(8);
+    expect(lowest).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(app, `backpressure_permit_ceiling${paymentOrder}`)).toBe(32);
+    const view = await app.http().get('/admin/backpressure').set(adminAuth('ops-alice'));
+    expect(view.body).toMatchObject({ maxInFlight: 32 });
+    expect(await metricValue(app, `backpressure_permit_limit${paymentOrder}`)).toBe(
+      view.body.limitInForce,
+    );
+    // Shown so a run tells how the limit moved.
+    console.log(`limit in force: lowest ${lowest}, last ${seen.at(-1)} of ceiling 32`);
+  });
+
+  it('rises again once the gateway bears more, never past the ceiling', async () => {
+    app.app.get(SimulatedPaymentGateway).tune({ capacity: 1000, latencyMs: 50 });
+    const watch = watchLimit(app);
+    const orders = await placeMany(app, 60);
+    await expectPaidOnce(app, orders, 60_000);
+    const seen = await watch.stop();
+
+    const highest = Math.max(...seen);
+    expect(highest).toBeGreaterThan(lowest + 4);
+    expect(highest).toBeLessThanOrEqual(32);
+    console.log(`limit in force after the gateway recovered: highest ${highest}`);
+  });
+});
