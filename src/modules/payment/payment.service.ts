@@ -12,13 +12,8 @@ import { UnitOfWork } from '../../messaging';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { FraudCheckService } from '../fraud-check';
-import {
-  Authorization,
-  GatewayTimeoutError,
-  PaymentGateway,
-  TransientGatewayError,
-  UnansweredGatewayError,
-} from './payment-gateway';
+import { GatewayGuard } from './gateway-guard';
+import { Authorization, TransientGatewayError, UnansweredGatewayError } from './payment-gateway';
 import {
   PaymentCompleted,
   paymentCompleted,
@@ -41,7 +36,7 @@ export class PaymentService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly fraudCheck: FraudCheckService,
-    private readonly gateway: PaymentGateway,
+    private readonly gateway: GatewayGuard,
     private readonly load: CheckoutLoadMeter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
@@ -138,14 +133,12 @@ export class PaymentService {
       const timing = this.gatewaySeconds.startTimer();
       const startedAt = Date.now();
       try {
-        const answer = await this.withTimeout(
-          this.gateway.authorize({
-            idempotencyKey,
-            amountCents: request.amountCents,
-            currency: request.currency,
-            paymentToken: request.paymentToken,
-          }),
-        );
+        const answer = await this.gateway.authorize({
+          idempotencyKey,
+          amountCents: request.amountCents,
+          currency: request.currency,
+          paymentToken: request.paymentToken,
+        });
         timing({ result: answer.status.toLowerCase() });
         this.load.gatewayCallTook(Date.now() - startedAt);
         return this.decisionOf(answer, call, reviewReasons);
@@ -183,7 +176,7 @@ export class PaymentService {
     const { maxAttempts, retryBaseMs } = this.config.payment;
     for (let call = 1; ; call++) {
       try {
-        return await this.withTimeout(this.gateway.void(idempotencyKey));
+        return await this.gateway.void(idempotencyKey);
       } catch (error) {
         if (!(error instanceof TransientGatewayError) || call >= maxAttempts) throw error;
         this.logger.warn({ orderId, call, error: error.message }, 'gateway void failed');
@@ -206,19 +199,5 @@ export class PaymentService {
           gatewayCalls: calls,
           reasons: [...reviewReasons, answer.reason],
         };
-  }
-
-  private async withTimeout<T>(call: Promise<T>): Promise<T> {
-    const timeoutMs = this.config.gateway.timeoutMs;
-    const controller = new AbortController();
-    const timeout = sleep(timeoutMs, undefined, { signal: controller.signal }).then(() => {
-      throw new GatewayTimeoutError(timeoutMs);
-    });
-    try {
-      return await Promise.race([call, timeout]);
-    } finally {
-      controller.abort();
-      timeout.catch(() => undefined);
-    }
   }
 }
