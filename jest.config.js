@@ -1,5 +1,11 @@
 // Unit specs live beside the code; end-to-end tests boot the real app against PostgreSQL.
-const transform = { '^.+\\.ts$': ['@swc/jest'] };
+// cockatiel ships ES modules only; compiled to CommonJS like our own code, since Jest can
+// require() an ES module natively only from Node 24.9 on.
+const transform = {
+  '^.+\\.ts$': ['@swc/jest'],
+  '/node_modules/cockatiel/.+\\.js$': ['@swc/jest'],
+};
+const transformIgnorePatterns = ['/node_modules/(?!cockatiel/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -16,6 +22,7 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
     },
     {
       displayName: 'e2e',
@@ -23,6 +30,7 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

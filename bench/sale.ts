@@ -186,6 +186,10 @@ async function startApps(bench: SaleBench, scenario: Scenario, database: string)
     // also covers the worker's own database work. Just under twice the capacity keeps the
     // gateway busy without a refusal: the limit an operator would set for it.
     ...(scenario.gatewayToldToApp ? { MAX_IN_FLIGHT: String(2 * bench.gateway.capacity - 1) } : {}),
+    // The same bound for sync checkouts; auto mode's threshold must sit under it.
+    SYNC_MAX_IN_FLIGHT: String(2 * bench.gateway.capacity - 1),
+    AUTO_ASYNC_ABOVE_IN_FLIGHT: String(2 * bench.gateway.capacity - 2),
+    AUTO_SYNC_BELOW_IN_FLIGHT: '1',
     ADMIN_TOKEN,
     INTERNAL_SECRET,
     LOG_LEVEL: 'warn',

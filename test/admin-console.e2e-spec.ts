@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { freePort } from './support/app-process';
+import { SimulatedPaymentGateway } from '../src/modules/payment';
 import { launchChromium } from './support/browser';
 import { loseRecords } from './support/kafka-records';
 import { Shopper } from './support/shopper';
@@ -33,6 +34,7 @@ function apiOnly(env: Record<string, string> = {}): Promise<TestApp> {
     LOSS_WINDOW_MS: '1000',
     WATCHDOG_INTERVAL_MS: '200',
     REDRIVE_LIMIT: '0',
+    GATEWAY_CIRCUIT_FAILURES: '3',
     KAFKA_TOPIC_PREFIX: prefix,
     ...env,
   });
@@ -118,6 +120,38 @@ describe('admin console (headless Chromium)', () => {
     await page.getByRole('button', { name: 'Apply limit' }).click();
     expect(await page.locator('#limit:invalid').count()).toBe(1);
     expect((await api.http().get('/admin/backpressure').set(admin)).body.maxInFlight).toBe(7);
+  });
+
+  it('shows the sync checkouts, and the gateway circuit open while the gateway fails', async () => {
+    await api.http().put('/admin/mode').set(admin).send({ mode: 'sync' }).expect(200);
+    await signIn(page, api);
+    await page
+      .locator('#circuit')
+      .filter({ hasText: /^closed$/ })
+      .waitFor();
+    await page
+      .locator('#sync')
+      .filter({ hasText: /^0 \/ 32$/ })
+      .waitFor();
+
+    const gateway = api.app.get(SimulatedPaymentGateway);
+    gateway.tune({ transientFailureRate: 1 });
+    try {
+      const failed = await new Shopper(api, newShopper()).buy(
+        await newProduct(api.db, { stock: 1 }),
+      );
+      expect(failed.body.status).toBe('PAYMENT_FAILED');
+      await page
+        .locator('#circuit.attention')
+        .filter({ hasText: /^open$/ })
+        .waitFor();
+      await page
+        .locator('#instances tbody tr')
+        .filter({ hasText: /0 \/ 32\s*open/ })
+        .waitFor();
+    } finally {
+      gateway.tune({ transientFailureRate: 0 });
+    }
   });
 
   it('tells a late order from a lost one, re-drives one, and saves a screenshot', async () => {

@@ -140,6 +140,21 @@ describe('loadConfig', () => {
     expect(loadConfig({}).roles).toEqual({ api: true, worker: true });
   });
 
+  it("keeps auto mode's in-flight threshold under the sync bulkhead, so it goes async first", () => {
+    expect(loadConfig({}).syncCheckout).toEqual({
+      maxInFlight: 32,
+      queueLength: 64,
+      queueWaitMs: 2000,
+    });
+    expect(() => loadConfig({ SYNC_MAX_IN_FLIGHT: '20' })).toThrow(
+      /AUTO_ASYNC_ABOVE_IN_FLIGHT=20: under SYNC_MAX_IN_FLIGHT \(20\)/,
+    );
+    expect(loadConfig({ SYNC_MAX_IN_FLIGHT: '8', AUTO_ASYNC_ABOVE_IN_FLIGHT: '6' })).toMatchObject({
+      syncCheckout: { maxInFlight: 8 },
+      autoMode: { asyncAboveInFlight: 6 },
+    });
+  });
+
   it('reads a role named twice as that one role', () => {
     expect(() => loadConfig({ APP_ROLES: 'worker,worker' })).toThrow(
       /INTERNAL_SECRET: required when APP_ROLES=worker/,

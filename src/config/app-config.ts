@@ -65,6 +65,10 @@ const environmentSchema = z.object({
     .default('EUR'),
   GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
   GATEWAY_TIMEOUT_MS: integer(5000, 1),
+  // A payment failing through all its attempts is PAYMENT_MAX_ATTEMPTS failures in a row: the
+  // default opens the circuit on about three such payments with no success between them.
+  GATEWAY_CIRCUIT_FAILURES: integer(10, 1),
+  GATEWAY_CIRCUIT_HALF_OPEN_MS: integer(5000, 10),
   // The in-process simulator's knobs, defined with the simulator service that reads them too.
   ...gatewayKnobVariables,
   PAYMENT_MAX_ATTEMPTS: integer(3, 1),
@@ -79,6 +83,11 @@ const environmentSchema = z.object({
   SSE_RETRY_MS: integer(3000, 100),
   SSE_MAX_STREAMS_PER_SHOPPER: integer(10, 1),
   SSE_MAX_STREAMS: integer(2000, 1),
+  // Under the simulator's default capacity (GATEWAY_CAPACITY 50), as MAX_IN_FLIGHT is: one
+  // sync checkout holds at most one gateway call at a time.
+  SYNC_MAX_IN_FLIGHT: integer(32, 1),
+  SYNC_QUEUE_LENGTH: integer(64, 0),
+  SYNC_QUEUE_WAIT_MS: integer(2000, 0),
   CHECKOUT_MODE: z.enum(['sync', 'async', 'auto']).default('sync'),
   AUTO_ASYNC_ABOVE_IN_FLIGHT: integer(20, 1),
   AUTO_ASYNC_ABOVE_LATENCY_MS: integer(1000, 1),
@@ -222,6 +231,8 @@ export interface AppConfig {
     transientFailureRate: number;
     declineAboveCents: number;
     lostResponseRate: number;
+    /** The circuit opens after `failures` failed calls in a row; a probe goes `halfOpenAfterMs` later. */
+    circuit: { failures: number; halfOpenAfterMs: number };
   };
   payment: {
     maxAttempts: number;
@@ -244,6 +255,8 @@ export interface AppConfig {
     /** Streams this instance keeps open at most, all shoppers together. */
     maxPerInstance: number;
   };
+  /** The bulkhead of sync checkouts: how many pay at once, how many wait, and how long. */
+  syncCheckout: { maxInFlight: number; queueLength: number; queueWaitMs: number };
   mode: { initial: 'sync' | 'async' | 'auto' };
   autoMode: AutoThresholds & { sampleMs: number; latencyWindowMs: number };
   settings: { pollMs: number };
@@ -323,6 +336,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     ...groupTimingProblems(e),
     ...httpTimingProblems(e),
     ...patienceProblems(e),
+    ...autoModeProblems(e),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -351,6 +365,10 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       url: e.GATEWAY_URL?.replace(/\/$/, '') ?? null,
       timeoutMs: e.GATEWAY_TIMEOUT_MS,
       ...knobsOf(e),
+      circuit: {
+        failures: e.GATEWAY_CIRCUIT_FAILURES,
+        halfOpenAfterMs: e.GATEWAY_CIRCUIT_HALF_OPEN_MS,
+      },
     },
     payment: {
       maxAttempts: e.PAYMENT_MAX_ATTEMPTS,
@@ -364,6 +382,11 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       retryMs: e.SSE_RETRY_MS,
       maxPerShopper: e.SSE_MAX_STREAMS_PER_SHOPPER,
       maxPerInstance: e.SSE_MAX_STREAMS,
+    },
+    syncCheckout: {
+      maxInFlight: e.SYNC_MAX_IN_FLIGHT,
+      queueLength: e.SYNC_QUEUE_LENGTH,
+      queueWaitMs: e.SYNC_QUEUE_WAIT_MS,
     },
     mode: { initial: e.CHECKOUT_MODE },
     autoMode: {
@@ -438,6 +461,23 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       pruneIntervalMs: e.PRUNE_INTERVAL_MS,
     },
   };
+}
+
+/**
+ * Auto mode must leave sync mode before the bulkhead turns anyone away: sync checkouts past
+ * AUTO_ASYNC_ABOVE_IN_FLIGHT send new orders async, so it stays under SYNC_MAX_IN_FLIGHT, the
+ * point where checkouts start to queue and then to be refused. Checked whatever the initial
+ * mode, since an admin may switch to auto at any time.
+ */
+function autoModeProblems(e: {
+  AUTO_ASYNC_ABOVE_IN_FLIGHT: number;
+  SYNC_MAX_IN_FLIGHT: number;
+}): string[] {
+  return e.AUTO_ASYNC_ABOVE_IN_FLIGHT >= e.SYNC_MAX_IN_FLIGHT
+    ? [
+        `AUTO_ASYNC_ABOVE_IN_FLIGHT=${e.AUTO_ASYNC_ABOVE_IN_FLIGHT}: under SYNC_MAX_IN_FLIGHT (${e.SYNC_MAX_IN_FLIGHT}), so auto mode goes async before sync checkouts queue or are refused`,
+      ]
+    : [];
 }
 
 /** Headers are part of a request: Node refuses a headers timeout past the request timeout. */

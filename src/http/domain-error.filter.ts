@@ -7,6 +7,7 @@ const STATUS: Record<DomainErrorKind, HttpStatus> = {
   conflict: HttpStatus.CONFLICT,
   unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
   too_many: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 /** Turns a domain failure into the same JSON shape Nest uses for its own HTTP errors. */

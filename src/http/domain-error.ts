@@ -1,5 +1,6 @@
 /** How a domain failure reads over HTTP; the filter maps each kind to its status. */
-export type DomainErrorKind = 'not_found' | 'conflict' | 'unprocessable' | 'too_many';
+export type DomainErrorKind =
+  'not_found' | 'conflict' | 'unprocessable' | 'too_many' | 'unavailable';
 
 /**
  * A failure the caller can understand and act on: its message says what happened and what to
@@ -10,7 +11,7 @@ export class DomainError extends Error {
     readonly kind: DomainErrorKind,
     message: string,
     readonly details?: Record<string, unknown>,
-    /** When the caller may try again (a `too_many` refusal), in seconds. */
+    /** When the caller may try again (a `too_many` or `unavailable` refusal), in seconds. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);

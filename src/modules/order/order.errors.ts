@@ -49,3 +49,18 @@ export class TooManyStreamsError extends DomainError {
     );
   }
 }
+
+/** A sync checkout refused, before anything was written, while the gateway's circuit is open. */
+export class PaymentGatewayDownError extends DomainError {
+  constructor(retryAfterMs: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super(
+      'unavailable',
+      'Payments are paused: the payment gateway is failing, and gets time to recover before ' +
+        'it is called again. Nothing was ordered or charged and your cart is as it was; retry ' +
+        `in ${seconds} seconds.`,
+      undefined,
+      seconds,
+    );
+  }
+}

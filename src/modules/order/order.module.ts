@@ -19,6 +19,7 @@ import { PaymentWatchdog } from './payment-watch/payment-watchdog';
 import { StuckOrders } from './payment-watch/stuck-orders';
 import { PlaceOrderService } from './place-order.service';
 import { RetryPaymentService } from './retry-payment.service';
+import { SyncCheckoutGate } from './sync-checkout-gate';
 import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
 
 /**
@@ -35,6 +36,7 @@ import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
   providers: [
     PlaceOrderService,
     RetryPaymentService,
+    SyncCheckoutGate,
     OrderQueries,
     OrderTimeline,
     OrderStreams,

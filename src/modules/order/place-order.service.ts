@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
-import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, CheckoutLine, StockService } from '../cart';
 import { OrderView } from './dto/order.view';
@@ -19,6 +18,7 @@ import { PaymentRequests } from './payment-request';
 import { CutOffPayments } from './payment-watch/cut-off-payments';
 import { watchUntilSql, watchWindowMs } from './payment-watch/payment-watch';
 import { requestHashOf } from './request-hash';
+import { SyncCheckoutGate } from './sync-checkout-gate';
 
 type NewOrder = Pick<
   Order,
@@ -55,7 +55,7 @@ export class PlaceOrderService {
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
-    private readonly load: CheckoutLoadMeter,
+    private readonly syncCheckouts: SyncCheckoutGate,
     private readonly paymentRequests: PaymentRequests,
     private readonly cutOff: CutOffPayments,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -100,7 +100,7 @@ export class PlaceOrderService {
       });
     let placed: OrderView | null = null;
     try {
-      placed = await (mode === 'sync' ? this.load.duringSyncCheckout(placing) : placing());
+      placed = await (mode === 'sync' ? this.syncCheckouts.run(placing) : placing());
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
         this.cutOff.note(orderId, error.cause);

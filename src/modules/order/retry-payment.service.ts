@@ -6,7 +6,6 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { isUniqueViolation } from '../../database/unique-violation';
 import { DeliveryFailedError, UnitOfWork } from '../../messaging';
-import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, StockService } from '../cart';
 import { RetryPaymentRequest } from './dto/retry-payment.request';
@@ -24,6 +23,7 @@ import { CutOffPayments } from './payment-watch/cut-off-payments';
 import { watchFromNow, watchWindowMs } from './payment-watch/payment-watch';
 import { PlacedOrder } from './place-order.service';
 import { requestHashOf } from './request-hash';
+import { SyncCheckoutGate } from './sync-checkout-gate';
 
 /**
  * A shopper's retry of a failed payment: a new attempt of the same order, in the mode in
@@ -41,7 +41,7 @@ export class RetryPaymentService {
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
-    private readonly load: CheckoutLoadMeter,
+    private readonly syncCheckouts: SyncCheckoutGate,
     private readonly paymentRequests: PaymentRequests,
     private readonly cutOff: CutOffPayments,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -99,7 +99,7 @@ export class RetryPaymentService {
         this.logger.info({ orderId, attempt, mode }, 'payment retried');
       });
     try {
-      await (mode === 'sync' ? this.load.duringSyncCheckout(retrying) : retrying());
+      await (mode === 'sync' ? this.syncCheckouts.run(retrying) : retrying());
     } catch (error) {
       if (error instanceof DeliveryFailedError) {
         this.cutOff.note(orderId, error.cause);

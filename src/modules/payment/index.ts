@@ -1,5 +1,11 @@
 export { PaymentView } from './dto/payment.view';
-export { PaymentGateway, type Authorization, type AuthorizationRequest } from './payment-gateway';
+export { GatewayGuard, type CircuitStatus } from './gateway-guard';
+export {
+  GatewayCircuitOpenError,
+  PaymentGateway,
+  type Authorization,
+  type AuthorizationRequest,
+} from './payment-gateway';
 export { PaymentRecords } from './payment-records.service';
 export { PaymentModule } from './payment.module';
 export { SimulatedPaymentGateway, type GatewayLedger } from './simulated-payment-gateway';

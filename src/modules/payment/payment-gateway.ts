@@ -39,6 +39,17 @@ export class GatewayTimeoutError extends UnansweredGatewayError {
 }
 
 /**
+ * The circuit to the gateway is open: calls failed one after another, so none is sent until
+ * `retryAfterMs` has passed; then one call probes whether the gateway is back.
+ */
+export class GatewayCircuitOpenError extends TransientGatewayError {
+  constructor(readonly retryAfterMs: number) {
+    super(`gateway circuit open: calls paused for ${retryAfterMs} ms while the gateway recovers`);
+    this.name = 'GatewayCircuitOpenError';
+  }
+}
+
+/**
  * The port to the payment gateway. Two implementations ship: the simulator in-process, and an
  * HTTP adapter (to the simulator's service, or a gateway with the same API). Implementations
  * must honour `idempotencyKey`.

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { FraudCheckModule } from '../fraud-check';
+import { GatewayGuard } from './gateway-guard';
 import { HttpPaymentGateway } from './http-payment-gateway';
 import { PaymentGateway } from './payment-gateway';
 import { PaymentRecords } from './payment-records.service';
@@ -18,6 +19,7 @@ import { SimulatedPaymentGateway } from './simulated-payment-gateway';
   providers: [
     PaymentService,
     PaymentRecords,
+    GatewayGuard,
     SimulatedPaymentGateway,
     {
       // The gateway's service when GATEWAY_URL is set (a fleet shares it); else the simulator
@@ -30,6 +32,6 @@ import { SimulatedPaymentGateway } from './simulated-payment-gateway';
           : simulated,
     },
   ],
-  exports: [PaymentRecords, PaymentGateway, SimulatedPaymentGateway],
+  exports: [PaymentRecords, PaymentGateway, GatewayGuard, SimulatedPaymentGateway],
 })
 export class PaymentModule {}

@@ -13,10 +13,10 @@ import { Metrics } from '../../ops/metrics/metric-names';
 import { GatewayPace } from '../../ops/backpressure/gateway-pace';
 import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
 import { FraudCheckService } from '../fraud-check';
+import { GatewayGuard } from './gateway-guard';
 import {
   Authorization,
-  GatewayTimeoutError,
-  PaymentGateway,
+  GatewayCircuitOpenError,
   TransientGatewayError,
   UnansweredGatewayError,
 } from './payment-gateway';
@@ -43,7 +43,7 @@ export class PaymentService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly fraudCheck: FraudCheckService,
-    private readonly gateway: PaymentGateway,
+    private readonly gateway: GatewayGuard,
     private readonly load: CheckoutLoadMeter,
     private readonly pace: GatewayPace,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -142,42 +142,50 @@ export class PaymentService {
       request.attempt === 1 ? request.orderId : `${request.orderId}/${request.attempt}`;
     let lastError = '';
     let unanswered = false;
+    let circuitOpenFor = 0;
     let call = 1;
     for (; ; call++) {
       const paced = patient ? await this.pace.enter() : null;
       const timing = this.gatewaySeconds.startTimer();
       const startedAt = Date.now();
       try {
-        const answer = await this.withTimeout(
-          this.gateway.authorize({
-            idempotencyKey,
-            amountCents: request.amountCents,
-            currency: request.currency,
-            paymentToken: request.paymentToken,
-          }),
-        );
+        const answer = await this.gateway.authorize({
+          idempotencyKey,
+          amountCents: request.amountCents,
+          currency: request.currency,
+          paymentToken: request.paymentToken,
+        });
         paced?.answered();
         timing({ result: answer.status.toLowerCase() });
         this.load.gatewayCallTook(Date.now() - startedAt);
         return this.decisionOf(answer, call, reviewReasons);
       } catch (error) {
-        timing({ result: 'error' });
-        this.load.gatewayCallTook(Date.now() - startedAt);
-        if (!(error instanceof TransientGatewayError)) {
+        if (error instanceof GatewayCircuitOpenError) {
+          // Nothing reached the gateway: no sample for the limit, no latency; an async payment
+          // waits for the probe rather than burning its retries against an open circuit.
           paced?.abandoned();
-          throw error;
+          lastError = error.message;
+          circuitOpenFor = patient ? error.retryAfterMs : 0;
+        } else {
+          timing({ result: 'error' });
+          this.load.gatewayCallTook(Date.now() - startedAt);
+          if (!(error instanceof TransientGatewayError)) {
+            paced?.abandoned();
+            throw error;
+          }
+          paced?.dropped();
+          lastError = error.message;
+          unanswered ||= error instanceof UnansweredGatewayError;
+          this.logger.warn(
+            { orderId: request.orderId, call, error: lastError },
+            'gateway call failed',
+          );
         }
-        paced?.dropped();
-        lastError = error.message;
-        unanswered ||= error instanceof UnansweredGatewayError;
-        this.logger.warn(
-          { orderId: request.orderId, call, error: lastError },
-          'gateway call failed',
-        );
       }
       const wait = plan.waitAfter(call, Date.now());
       if (wait === null) break;
-      await sleep(wait);
+      await sleep(Math.max(wait, circuitOpenFor));
+      circuitOpenFor = 0;
     }
     // A call left unanswered may still be authorized at the gateway: void it before the payment
     // is recorded as failed and the shopper is told they were not charged.
@@ -200,7 +208,7 @@ export class PaymentService {
     const { maxAttempts, retryBaseMs } = this.config.payment;
     for (let call = 1; ; call++) {
       try {
-        return await this.withTimeout(this.gateway.void(idempotencyKey));
+        return await this.gateway.void(idempotencyKey);
       } catch (error) {
         if (!(error instanceof TransientGatewayError) || call >= maxAttempts) throw error;
         this.logger.warn({ orderId, call, error: error.message }, 'gateway void failed');
@@ -223,19 +231,5 @@ export class PaymentService {
           gatewayCalls: calls,
           reasons: [...reviewReasons, answer.reason],
         };
-  }
-
-  private async withTimeout<T>(call: Promise<T>): Promise<T> {
-    const timeoutMs = this.config.gateway.timeoutMs;
-    const controller = new AbortController();
-    const timeout = sleep(timeoutMs, undefined, { signal: controller.signal }).then(() => {
-      throw new GatewayTimeoutError(timeoutMs);
-    });
-    try {
-      return await Promise.race([call, timeout]);
-    } finally {
-      controller.abort();
-      timeout.catch(() => undefined);
-    }
   }
 }

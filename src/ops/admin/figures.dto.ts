@@ -2,6 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { HISTORY_SECONDS } from '../figures/fleet-figures';
+
+const CIRCUIT_STATES = ['closed', 'half-open', 'open'];
 import { CHECKOUT_MODES, MODE_SETTINGS } from '../mode/checkout-mode.service';
 
 export class InstanceFiguresView {
@@ -16,6 +18,12 @@ export class InstanceFiguresView {
     description: 'Its permits: its limit in force (0 on an API-only instance).',
   })
   permitLimit!: number;
+  @ApiProperty({ description: 'Sync checkouts running in its bulkhead.' }) syncInUse!: number;
+  @ApiProperty({ description: 'Sync checkouts waiting for a slot.' }) syncQueued!: number;
+  @ApiProperty({ description: 'SYNC_MAX_IN_FLIGHT (0 on a worker-only instance).' })
+  syncLimit!: number;
+  @ApiProperty({ enum: CIRCUIT_STATES, description: 'Its circuit to the payment gateway.' })
+  gatewayCircuit!: string;
   @ApiProperty() reportedAt!: Date;
 }
 
@@ -55,6 +63,16 @@ export class FiguresView {
   @ApiProperty({ description: 'Authorizations under way in all workers.' }) permitsInUse!: number;
   @ApiProperty({ description: 'Permits of all workers together: their limits in force.' })
   permitLimit!: number;
+  @ApiProperty({ description: 'Sync checkouts running, all API instances.' }) syncInUse!: number;
+  @ApiProperty({ description: 'Sync checkouts waiting for a slot of the bulkhead.' })
+  syncQueued!: number;
+  @ApiProperty({ description: 'Sync checkouts that may run at once, all API instances.' })
+  syncLimit!: number;
+  @ApiProperty({
+    enum: CIRCUIT_STATES,
+    description: "The worst instance's circuit to the payment gateway.",
+  })
+  gatewayCircuit!: string;
   @ApiProperty() waitingForPayment!: number;
   @ApiProperty({ description: 'As GET /admin/stuck-orders lists them.' }) stuckOrders!: number;
   @ApiProperty({ description: 'Stuck orders the watchdog gave up on.' }) needingAttention!: number;

@@ -14,6 +14,7 @@ import { DeadLetters } from '../../messaging/dead-letters/dead-letters';
 import { ConsumerLag, KafkaReading } from '../../messaging/kafka/consumer-lag';
 import { Outbox } from '../../messaging/outbox/outbox';
 import { PaymentBacklog } from '../../modules/order';
+import { CircuitStatus } from '../../modules/payment';
 import { every, Repeating } from '../every';
 import { Backpressure } from '../backpressure/backpressure.service';
 import { CheckoutMode, CheckoutModeService, ModeSetting } from '../mode/checkout-mode.service';
@@ -43,6 +44,12 @@ export interface FleetSnapshot {
   permitsInUse: number;
   /** Permits of all workers together (each its limit in force, at most MAX_IN_FLIGHT). */
   permitLimit: number;
+  /** Sync checkouts running in the API instances' bulkheads, waiting for a slot, and the limit. */
+  syncInUse: number;
+  syncQueued: number;
+  syncLimit: number;
+  /** The worst of the instances' circuits to the payment gateway. */
+  gatewayCircuit: CircuitStatus;
   waitingForPayment: number;
   stuckOrders: number;
   needingAttention: number;
@@ -162,6 +169,10 @@ export class FleetFigures implements OnApplicationBootstrap, BeforeApplicationSh
       acceptP95Ms: p95s.length > 0 ? Math.max(...p95s) : null,
       permitsInUse: sum((report) => report.permitsInUse),
       permitLimit: sum((report) => report.permitLimit),
+      syncInUse: sum((report) => report.syncInUse),
+      syncQueued: sum((report) => report.syncQueued),
+      syncLimit: sum((report) => report.syncLimit),
+      gatewayCircuit: worstCircuit(instances.map((report) => report.gatewayCircuit)),
       waitingForPayment: backlog.waiting,
       stuckOrders: backlog.stuck,
       needingAttention: backlog.needingAttention,
@@ -173,4 +184,12 @@ export class FleetFigures implements OnApplicationBootstrap, BeforeApplicationSh
       instances,
     };
   }
+}
+
+const CIRCUITS: CircuitStatus[] = ['closed', 'half-open', 'open'];
+
+function worstCircuit(circuits: string[]): CircuitStatus {
+  return CIRCUITS[
+    Math.max(0, ...circuits.map((circuit) => CIRCUITS.indexOf(circuit as CircuitStatus)))
+  ];
 }

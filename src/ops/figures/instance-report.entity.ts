@@ -30,6 +30,22 @@ export class InstanceReport {
   @Column('integer', { name: 'permit_limit' })
   permitLimit!: number;
 
+  /** Sync checkouts running in its bulkhead (0 on a worker-only instance). */
+  @Column('integer', { name: 'sync_in_use' })
+  syncInUse!: number;
+
+  /** Sync checkouts waiting for a slot of its bulkhead. */
+  @Column('integer', { name: 'sync_queued' })
+  syncQueued!: number;
+
+  /** SYNC_MAX_IN_FLIGHT on an API instance, 0 on a worker-only one. */
+  @Column('integer', { name: 'sync_limit' })
+  syncLimit!: number;
+
+  /** Its circuit to the payment gateway: `closed`, `half-open` or `open`. */
+  @Column({ name: 'gateway_circuit', type: 'varchar', length: 16 })
+  gatewayCircuit!: string;
+
   @Column({ name: 'reported_at', type: 'timestamptz' })
   reportedAt!: Date;
 }

@@ -14,9 +14,11 @@ import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseOutage } from '../../database/database-outage';
 import { InstanceAddress } from '../../http/instance-address';
 import { Topics } from '../../messaging/topics';
+import { GatewayGuard } from '../../modules/payment';
 import { every, Repeating } from '../every';
 import { Backpressure } from '../backpressure/backpressure.service';
 import { Metrics } from '../metrics/metric-names';
+import { CheckoutLoadMeter } from '../mode/checkout-load';
 import { CheckoutModeService } from '../mode/checkout-mode.service';
 import { InstanceReport } from './instance-report.entity';
 
@@ -24,7 +26,8 @@ export const REPORT_EVERY_MS = 1000;
 
 /**
  * Every second, writes what this instance did in the last one (orders accepted and completed,
- * accept p95, permits held) to `instance_reports`, so any API instance can add up the fleet.
+ * accept p95, permits held, sync checkouts in the bulkhead, the gateway's circuit) to
+ * `instance_reports`, so any API instance can add up the fleet.
  */
 @Injectable()
 export class InstanceReporter implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -36,6 +39,8 @@ export class InstanceReporter implements OnApplicationBootstrap, BeforeApplicati
     private readonly address: InstanceAddress,
     private readonly modes: CheckoutModeService,
     private readonly backpressure: Backpressure,
+    private readonly load: CheckoutLoadMeter,
+    private readonly gateway: GatewayGuard,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outage: DatabaseOutage,
     private readonly logger: PinoLogger,
@@ -81,6 +86,7 @@ export class InstanceReporter implements OnApplicationBootstrap, BeforeApplicati
     this.previous = now;
     const seconds = Math.max((now.at - last.at) / 1000, 0.001);
     const permits = this.backpressure.permitsFor(Topics.paymentOrder);
+    const sync = this.load.syncCheckouts();
     await this.reports.upsert(
       {
         instance,
@@ -91,6 +97,10 @@ export class InstanceReporter implements OnApplicationBootstrap, BeforeApplicati
         acceptP95Ms: acceptP95 === null ? null : acceptP95 * 1000,
         permitsInUse: roles.worker ? permits.inUse() : 0,
         permitLimit: roles.worker ? permits.limit() : 0,
+        syncInUse: sync.inUse,
+        syncQueued: sync.queued,
+        syncLimit: roles.api ? sync.limit : 0,
+        gatewayCircuit: this.gateway.state(),
         reportedAt: () => 'now()',
       },
       ['instance'],

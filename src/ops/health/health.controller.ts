@@ -6,6 +6,7 @@ import {
   HealthCheckService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
+import { GatewayHealth } from './gateway.health';
 import { KafkaHealth } from './kafka.health';
 
 @ApiTags('health')
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly kafka: KafkaHealth,
+    private readonly gateway: GatewayHealth,
   ) {}
 
   @Get('live')
@@ -31,12 +33,15 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      "Ready for traffic: the database answers, and a worker's Kafka consumer is in its group.",
+      "Ready for traffic: the database answers, and a worker's Kafka consumer is in its group. " +
+      "The payment gateway's circuit and the sync bulkhead are in the details; an open " +
+      'circuit leaves the instance ready.',
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 3000 }),
       () => this.kafka.check(),
+      () => this.gateway.check(),
     ]);
   }
 }

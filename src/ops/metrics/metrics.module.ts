@@ -35,6 +35,27 @@ const providers = [
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   }),
   makeGaugeProvider({
+    name: Metrics.gatewayCircuitState,
+    help:
+      'The circuit to the payment gateway in this process: 0 closed, 1 half-open (a probe ' +
+      'call decides), 2 open (no call is sent; sync checkouts are refused with 503).',
+  }),
+  makeGaugeProvider({
+    name: Metrics.syncBulkheadInUse,
+    help: 'Sync checkouts running on this instance (at most SYNC_MAX_IN_FLIGHT).',
+  }),
+  makeGaugeProvider({
+    name: Metrics.syncBulkheadQueued,
+    help: 'Sync checkouts waiting for a slot of the bulkhead (at most SYNC_QUEUE_WAIT_MS each).',
+  }),
+  makeCounterProvider({
+    name: Metrics.syncRefused,
+    help:
+      'Sync checkouts refused with 503 before any order was written, by reason (capacity: ' +
+      'no slot within SYNC_QUEUE_WAIT_MS; circuit_open: the gateway circuit is open).',
+    labelNames: ['reason'],
+  }),
+  makeGaugeProvider({
     name: Metrics.simulatorCharges,
     help:
       'Charges the simulated gateway in this process holds (approved, not voided); summed ' +

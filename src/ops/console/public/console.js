@@ -207,6 +207,13 @@ function drawCharts() {
   charts.backlog.setData([series.at, series.waiting, series.lag, series.outbox]);
 }
 
+/** Running / limit, and those waiting for a slot of the bulkhead; '–' with no API role. */
+function syncCheckouts({ syncInUse, syncQueued, syncLimit }) {
+  if (syncLimit === 0) return '–';
+  const queued = syncQueued > 0 ? ` +${whole.format(syncQueued)} waiting` : '';
+  return `${whole.format(syncInUse)} / ${whole.format(syncLimit)}${queued}`;
+}
+
 function renderFigures(figures) {
   show('#accepted', rate(figures.acceptedPerSecond));
   show('#completed', rate(figures.completedPerSecond));
@@ -227,6 +234,8 @@ function renderFigures(figures) {
     workers > 0 ? `${whole.format(figures.permitLimit)} / ${whole.format(ceiling)}` : '–',
     workers > 0 && figures.permitLimit < ceiling,
   );
+  show('#sync', syncCheckouts(figures), figures.syncQueued > 0);
+  show('#circuit', figures.gatewayCircuit, figures.gatewayCircuit !== 'closed');
   const lag = figures.kafka.configured ? figures.kafka.consumerLag : null;
   show('#lag', lag === null || lag === undefined ? '–' : whole.format(lag));
   show('#outbox', whole.format(figures.outboxBacklog), figures.outboxBacklog > 0);
@@ -240,7 +249,7 @@ function renderFigures(figures) {
   const limit = $('#limit');
   if (document.activeElement !== limit && !limit.dataset.edited) limit.value = figures.maxInFlight;
 
-  const rows = fillTable('#instances', figures.instances, 7, 'No instance has reported yet.');
+  const rows = fillTable('#instances', figures.instances, 9, 'No instance has reported yet.');
   figures.instances.forEach((instance, i) => {
     for (const text of [
       instance.instance,
@@ -252,6 +261,8 @@ function renderFigures(figures) {
       instance.permitLimit > 0
         ? `${instance.permitsInUse} / ${instance.permitLimit} / ${figures.maxInFlight}`
         : '–',
+      syncCheckouts(instance),
+      instance.gatewayCircuit,
     ]) {
       cell(rows[i], text);
     }

@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../config/app-config';
+import { GatewayGuard } from './gateway-guard';
+import {
+  GatewayCircuitOpenError,
+  GatewayTimeoutError,
+  TransientGatewayError,
+} from './payment-gateway';
+import { SimulatedPaymentGateway } from './simulated-payment-gateway';
+
+function guarded(env: Record<string, string> = {}) {
+  const config = loadConfig({
+    GATEWAY_LATENCY_MS: '1',
+    GATEWAY_CIRCUIT_FAILURES: '3',
+    GATEWAY_CIRCUIT_HALF_OPEN_MS: '100',
+    ...env,
+  });
+  const gateway = new SimulatedPaymentGateway(config);
+  return { gateway, guard: new GatewayGuard(gateway, config) };
+}
+
+let keys = 0;
+const request = (paymentToken = 'tok_visa') => ({
+  idempotencyKey: `order-${++keys}`,
+  amountCents: 1000,
+  currency: 'EUR',
+  paymentToken,
+});
+
+async function failTimes(guard: GatewayGuard, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    await expect(guard.authorize(request('tok_unavailable'))).rejects.toThrow(
+      TransientGatewayError,
+    );
+  }
+}
+
+describe('the gateway guard', () => {
+  it('opens after the configured failures in a row, then refuses without calling the gateway', async () => {
+    const { gateway, guard } = guarded();
+    await failTimes(guard, 2);
+    expect(guard.state()).toBe('closed');
+    await failTimes(guard, 1);
+    expect(guard.state()).toBe('open');
+
+    const calls = gateway.ledger().calls;
+    const refusal = guard.authorize(request());
+    await expect(refusal).rejects.toBeInstanceOf(GatewayCircuitOpenError);
+    const error = (await refusal.catch((e: unknown) => e)) as GatewayCircuitOpenError;
+    expect(error).toBeInstanceOf(TransientGatewayError);
+    expect(error.retryAfterMs).toBeGreaterThan(0);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(100);
+    expect(gateway.ledger().calls).toBe(calls);
+    await expect(guard.void('order-x')).rejects.toBeInstanceOf(GatewayCircuitOpenError);
+  });
+
+  it('counts only failures in a row: an answer, a decline included, starts the count again', async () => {
+    const { guard } = guarded();
+    await failTimes(guard, 2);
+    expect((await guard.authorize(request('tok_decline_card'))).status).toBe('DECLINED');
+    await failTimes(guard, 2);
+    expect(guard.state()).toBe('closed');
+  });
+
+  it('lets one probe through after the pause: a success closes the circuit', async () => {
+    const { guard } = guarded();
+    await failTimes(guard, 3);
+    await sleep(guard.retryAfterMs() + 10);
+    expect(guard.retryAfterMs()).toBe(0);
+    expect((await guard.authorize(request())).status).toBe('APPROVED');
+    expect(guard.state()).toBe('closed');
+  });
+
+  it('opens again, for another pause, when the probe fails', async () => {
+    const { guard } = guarded();
+    await failTimes(guard, 3);
+    await sleep(guard.retryAfterMs() + 10);
+    await failTimes(guard, 1);
+    expect(guard.state()).toBe('open');
+    expect(guard.retryAfterMs()).toBeGreaterThan(50);
+  });
+
+  it('times a call out, and counts the timeout as a failure', async () => {
+    const { guard } = guarded({ GATEWAY_TIMEOUT_MS: '20', GATEWAY_CIRCUIT_FAILURES: '1' });
+    await expect(guard.authorize(request('tok_lost_response'))).rejects.toBeInstanceOf(
+      GatewayTimeoutError,
+    );
+    expect(guard.state()).toBe('open');
+  });
+});
