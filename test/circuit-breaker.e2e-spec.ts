@@ -1,7 +1,8 @@
 import { SimulatedPaymentGateway } from '../src/modules/payment';
-import { metricValue } from './support/metrics';
+import { expectPaidOnce, placeMany } from './support/many-orders';
+import { metricReaches, metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
-import { newProduct, newShopper, startApp, stockOf, TestApp } from './support/test-app';
+import { newProduct, newShopper, startApp, stockOf, switchMode, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 const CIRCUIT_STATE = 'payment_gateway_circuit_state';
@@ -103,5 +104,44 @@ describe('the circuit to the payment gateway', () => {
     } finally {
       gateway.tune({ transientFailureRate: 0 });
     }
+  });
+});
+
+describe('the circuit to the payment gateway, in async mode', () => {
+  let app: TestApp;
+  let gateway: SimulatedPaymentGateway;
+
+  beforeAll(async () => {
+    app = await startApp({
+      GATEWAY_CIRCUIT_FAILURES: '3',
+      GATEWAY_CIRCUIT_HALF_OPEN_MS: '1000',
+      PAYMENT_PATIENCE_MS: '60000',
+      PAYMENT_RETRY_CAP_MS: '200',
+    });
+    gateway = app.app.get(SimulatedPaymentGateway);
+    await switchMode(app, 'async');
+  });
+  afterAll(() => app.close());
+
+  it('holds payments while open, sending the gateway only probes, and pays them once it closes', async () => {
+    gateway.tune({ transientFailureRate: 1 });
+    let orders: Awaited<ReturnType<typeof placeMany>> = [];
+    try {
+      orders = await placeMany(app, 5);
+      await metricReaches(app, CIRCUIT_STATE, 2);
+      const callsWhenOpen = gateway.ledger().calls;
+
+      // Open for a few pauses: each lets one probe through, and no payment gives up.
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      expect(gateway.ledger().calls - callsWhenOpen).toBeLessThanOrEqual(6);
+      const statuses = await app.db.query<{ status: string }[]>(
+        `SELECT status FROM orders WHERE id = ANY($1)`,
+        [orders.map((order) => order.orderId)],
+      );
+      expect(statuses.map((row) => row.status)).toEqual(Array(5).fill('PENDING_PAYMENT'));
+    } finally {
+      gateway.tune({ transientFailureRate: 0 });
+    }
+    await expectPaidOnce(app, orders, 30_000);
   });
 });
