@@ -51,7 +51,7 @@ const ALL_SCENARIOS: Scenario[] = [
   sale('async 10×', 'async', false, 10),
   sale('async 10× split', 'async', true, 10),
   // The app keeps its default ceiling and must find what the gateway bears by itself.
-  sale('async 3×, gateway untold', 'async', false, 3, { seconds: 10, gatewayToldToApp: false }),
+  sale('async 3× (gateway untold)', 'async', false, 3, { seconds: 10, gatewayToldToApp: false }),
 ];
 
 /** BENCH_SALES=name,name runs only those sales (for profiling one); the report says so. */

@@ -144,7 +144,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).syncCheckout).toEqual({
       maxInFlight: 32,
       queueLength: 64,
-      queueWaitMs: 2000,
+      queueWaitMs: 50,
     });
     expect(() => loadConfig({ SYNC_MAX_IN_FLIGHT: '20' })).toThrow(
       /AUTO_ASYNC_ABOVE_IN_FLIGHT=20: under SYNC_MAX_IN_FLIGHT \(20\)/,

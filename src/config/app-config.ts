@@ -87,7 +87,9 @@ const environmentSchema = z.object({
   // sync checkout holds at most one gateway call at a time.
   SYNC_MAX_IN_FLIGHT: integer(32, 1),
   SYNC_QUEUE_LENGTH: integer(64, 0),
-  SYNC_QUEUE_WAIT_MS: integer(2000, 0),
+  // Short: a shopper refused at once retries, or is sent async by auto mode; one kept waiting
+  // seconds for a slot only to be refused is the worst of both.
+  SYNC_QUEUE_WAIT_MS: integer(50, 0),
   CHECKOUT_MODE: z.enum(['sync', 'async', 'auto']).default('sync'),
   AUTO_ASYNC_ABOVE_IN_FLIGHT: integer(20, 1),
   AUTO_ASYNC_ABOVE_LATENCY_MS: integer(1000, 1),

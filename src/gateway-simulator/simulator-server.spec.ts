@@ -50,10 +50,22 @@ describe('the gateway simulator service', () => {
     expect((await fetch(`${url}/authorizations/unknown`)).status).toBe(404);
   });
 
-  it('answers 503 with Retry-After when overloaded or down', async () => {
+  it('answers 503 with Retry-After when down, and 429 when past twice its capacity', async () => {
     const down = await authorize('k3', { ...card, paymentToken: 'tok_unavailable' });
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('1');
+
+    await fetch(`${url}/knobs`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ capacity: 1, latencyMs: 50 }),
+    });
+    const rush = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => authorize(`rush-${i}`, card)),
+    );
+    const overloaded = rush.filter((answer) => answer.status === 429);
+    expect(overloaded.length).toBeGreaterThanOrEqual(3);
+    expect(overloaded[0].headers.get('retry-after')).toBe('1');
   });
 
   it('refuses a call without a key, a bad body, and a key reused for another amount', async () => {

@@ -99,9 +99,10 @@ export class GatewaySimulatorServer {
       send(response, 200, delivery.answer);
     } catch (error) {
       if (error instanceof GatewayUnavailableError) {
+        // Past its capacity a gateway asks callers to slow down (429); otherwise it is down (503).
         return send(
           response,
-          503,
+          error.reason === 'overloaded' ? 429 : 503,
           { error: error.reason, message: error.message },
           { 'Retry-After': '1' },
         );

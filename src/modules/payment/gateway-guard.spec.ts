@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/app-config';
 import { GatewayGuard } from './gateway-guard';
 import {
   GatewayCircuitOpenError,
+  GatewayOverloadedError,
   GatewayTimeoutError,
   TransientGatewayError,
 } from './payment-gateway';
@@ -52,6 +53,19 @@ describe('the gateway guard', () => {
     expect(error.retryAfterMs).toBeLessThanOrEqual(100);
     expect(gateway.ledger().calls).toBe(calls);
     await expect(guard.void('order-x')).rejects.toBeInstanceOf(GatewayCircuitOpenError);
+  });
+
+  it('stays closed when the gateway is only overloaded: alive, asking callers to slow down', async () => {
+    const { gateway, guard } = guarded({ GATEWAY_LATENCY_MS: '20', GATEWAY_CAPACITY: '1' });
+    // Three at once on a gateway that bears one: past twice its capacity, it refuses.
+    const answers = await Promise.allSettled(
+      Array.from({ length: 8 }, () => guard.authorize(request())),
+    );
+    const refused = answers.filter((answer) => answer.status === 'rejected');
+    expect(refused.length).toBeGreaterThanOrEqual(3);
+    for (const answer of refused) expect(answer.reason).toBeInstanceOf(GatewayOverloadedError);
+    expect(guard.state()).toBe('closed');
+    expect(gateway.ledger().calls).toBe(8);
   });
 
   it('counts only failures in a row: an answer, a decline included, starts the count again', async () => {

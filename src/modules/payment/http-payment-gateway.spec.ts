@@ -5,6 +5,7 @@ import { GatewaySimulation } from '../../gateway-simulator/gateway-simulation';
 import { GatewaySimulatorServer } from '../../gateway-simulator/simulator-server';
 import { HttpPaymentGateway } from './http-payment-gateway';
 import {
+  GatewayOverloadedError,
   GatewayTimeoutError,
   TransientGatewayError,
   UnansweredGatewayError,
@@ -85,6 +86,20 @@ describe('the HTTP payment gateway, against the simulator service', () => {
     expect((error as Error).message).toBe(
       'gateway answered 503 to the authorization order-4: gateway unavailable',
     );
+  });
+
+  it('takes a 429 as an overloaded gateway: transient, nothing charged', async () => {
+    simulation.tune({ capacity: 1, latencyMs: 10 });
+    const answers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => gateway.authorize(request(`order-rush-${i}`))),
+    );
+    const refused = answers.filter((answer) => answer.status === 'rejected');
+    expect(refused.length).toBeGreaterThanOrEqual(3);
+    for (const answer of refused) {
+      expect(answer.reason).toBeInstanceOf(GatewayOverloadedError);
+      expect((answer.reason as Error).message).toMatch(/^gateway answered 429/);
+    }
+    expect(simulation.ledger().charges.size).toBe(answers.length - refused.length);
   });
 
   it('takes a key reused for another amount as a bug, not to be retried', async () => {

@@ -6,6 +6,7 @@ import {
   AuthorizationRequest,
   GatewayTimeoutError,
   PaymentGateway,
+  GatewayOverloadedError,
   TransientGatewayError,
   UnansweredGatewayError,
 } from './payment-gateway';
@@ -72,7 +73,8 @@ export class HttpPaymentGateway extends PaymentGateway implements OnModuleDestro
     const said = typeof reply.body.message === 'string' ? reply.body.message : '';
     const message = `gateway answered ${reply.status} to the ${what}${said ? `: ${said}` : ''}`;
     // Refused before any work: retry later. Stripe documents the same split.
-    if (reply.status === 503 || reply.status === 429) return new TransientGatewayError(message);
+    if (reply.status === 429) return new GatewayOverloadedError(message);
+    if (reply.status === 503) return new TransientGatewayError(message);
     if (reply.status >= 500) return new UnansweredGatewayError(message);
     // A 4xx is a bug in the request (a key reused for another amount…): retrying cannot help.
     return new Error(message);

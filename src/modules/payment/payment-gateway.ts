@@ -19,6 +19,18 @@ export class TransientGatewayError extends Error {
 }
 
 /**
+ * The gateway refused the call for now because it is past its capacity (429 Too Many Requests):
+ * it is alive and asks its callers to slow down. The adaptive limit and the bulkhead answer
+ * that; it does not open the circuit, which is for a gateway that is down.
+ */
+export class GatewayOverloadedError extends TransientGatewayError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GatewayOverloadedError';
+  }
+}
+
+/**
  * The gateway took the call but no answer came back (the connection broke, or a proxy failed):
  * the authorization may have gone through. Asking again with the same key tells; if no answer
  * ever comes, the key must be voided before the payment is recorded as failed.

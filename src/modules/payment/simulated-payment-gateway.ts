@@ -14,6 +14,7 @@ import {
   Authorization,
   AuthorizationRequest,
   PaymentGateway,
+  GatewayOverloadedError,
   TransientGatewayError,
 } from './payment-gateway';
 
@@ -54,7 +55,11 @@ export class SimulatedPaymentGateway extends PaymentGateway {
       const { answer, lost } = await this.simulation.authorize(request);
       return lost ? new Promise<never>(() => undefined) : answer;
     } catch (error) {
-      if (error instanceof GatewayUnavailableError) throw new TransientGatewayError(error.message);
+      if (error instanceof GatewayUnavailableError) {
+        throw error.reason === 'overloaded'
+          ? new GatewayOverloadedError(error.message)
+          : new TransientGatewayError(error.message);
+      }
       throw error;
     }
   }
