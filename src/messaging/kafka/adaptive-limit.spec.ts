@@ -54,13 +54,16 @@ describe('AdaptiveLimit', () => {
     expect(limit.current()).toBe(1);
   });
 
-  it('rises by one per call answered at no-load latency while the limit is nearly used', () => {
+  it('rises by one per limit of calls answered at no-load latency while the limit is nearly used', () => {
     const limit = new AdaptiveLimit(32);
     for (let t = 0; t < 5000; t += 1000) limit.learn(dropped(t, 100));
     const low = limit.current();
     expect(low).toBeLessThan(8);
-    limit.learn(answered(6000, 100, low));
-    limit.learn(answered(6000, 100, low));
+    for (let i = 0; i < low; i++) limit.learn(answered(6000, 100, low));
+    expect(limit.current()).toBe(low + 1);
+    for (let i = 0; i < low; i++) limit.learn(answered(6200, 100, low));
+    expect(limit.current()).toBe(low + 1);
+    limit.learn(answered(6300, 100, low));
     expect(limit.current()).toBe(low + 2);
   });
 
@@ -79,7 +82,7 @@ describe('AdaptiveLimit', () => {
     expect(limit.current()).toBe(3);
     limit.setCeiling(10);
     expect(limit.current()).toBe(3);
-    for (let t = 3000; t < 5000; t += 100) limit.learn(answered(t, 100, 10));
+    for (let t = 3000; t < 10_000; t += 100) limit.learn(answered(t, 100, 10));
     expect(limit.current()).toBe(10);
   });
 });

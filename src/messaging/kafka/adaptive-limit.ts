@@ -28,8 +28,8 @@ const NOISE_MS = 10;
  * nearly used, multiplicative decrease on a dropped call or on latency past tolerance, never
  * above the ceiling nor below 1.
  *
- * Source: Netflix's concurrency-limits (AIMDLimit: +1 per good sample when in-flight reaches
- * half the limit, a cut on a drop; Gradient2Limit: recent against long-term latency as the
+ * Source: Netflix's concurrency-limits (AIMDLimit: an increase on a good sample when in-flight
+ * reaches half the limit, a cut on a drop; Gradient2Limit: recent against long-term latency as the
  * queueing signal). As in TCP congestion control, one burst cuts once: a cut waits a recent
  * latency after the last one, and ignores calls started before it (they met the old limit).
  */
@@ -70,8 +70,11 @@ export class AdaptiveLimit {
     } else {
       // The recent average, not the one call: a single slow answer is often just noise.
       if (recentMs > LATENCY_TOLERANCE * this.noLoadLatency(tookMs)) this.cut(call);
+      // One more per limit's worth of good answers, i.e. about one per round trip (TCP's
+      // congestion avoidance): one more per answer doubles the limit every round trip, and
+      // overshoots a gateway that refuses past twice its capacity.
       else if (call.inFlight * 2 >= this.current())
-        this.value = Math.min(this.ceiling, this.value + 1);
+        this.value = Math.min(this.ceiling, this.value + 1 / this.current());
     }
     return this.current() !== before;
   }
