@@ -36,6 +36,8 @@ const NOISE_MS = 10;
 export class AdaptiveLimit {
   private value: number;
   private lastCutAt = Number.NEGATIVE_INFINITY;
+  /** The recent latency when the limit was last cut: no new cut comes sooner after it. */
+  private cutWindowMs = 0;
   private recentMs: number | null = null;
   private noLoadMs: number | null = null;
 
@@ -90,8 +92,12 @@ export class AdaptiveLimit {
 
   private cut({ startedAt, endedAt }: CallOutcome): void {
     if (startedAt < this.lastCutAt) return;
-    if (endedAt - this.lastCutAt < (this.recentMs ?? 0)) return;
+    if (endedAt - this.lastCutAt < this.cutWindowMs) return;
     this.value = Math.max(1, Math.floor(this.current() * BACKOFF_RATIO));
     this.lastCutAt = endedAt;
+    // The average starts again under the new limit: carried over, the latencies of the old one
+    // would cut the new one too, a round trip later.
+    this.cutWindowMs = this.recentMs ?? 0;
+    this.recentMs = null;
   }
 }
