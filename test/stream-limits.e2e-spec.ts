@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { E2E_DATABASE_ENV } from './support/database-url';
 import { EventStream } from './support/event-stream';
 import { metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
@@ -39,7 +41,7 @@ describe('order streams are bounded in number and in lifetime', () => {
       opened.push(stream);
       return stream;
     };
-    return { shopper, follow };
+    return { shopper, follow, orderId: order.body.id as string };
   }
 
   /** Streams close on the server once it sees the socket go: wait until one is admitted again. */
@@ -92,6 +94,36 @@ describe('order streams are bounded in number and in lifetime', () => {
     for (let i = 0; i < PER_SHOPPER + 2; i++) {
       expect((await follow(randomUUID())).status).toBe(404);
     }
+    for (let i = 0; i < PER_SHOPPER; i++) expect((await follow()).status).toBe(200);
+  });
+
+  it('frees the place of a client gone while its order was being read', async () => {
+    const { shopper, follow, orderId } = await shopperWithOrder();
+    const url = `${app.url}/orders/${orderId}/events`;
+    // Reading the order waits behind this lock, as it would behind a slow database.
+    const blocker = new Client({ connectionString: process.env[E2E_DATABASE_ENV] });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      const gone = Array.from({ length: PER_SHOPPER + 1 }, async () => {
+        const leaving = new AbortController();
+        const request = fetch(url, {
+          headers: { 'X-User-Id': shopper.id },
+          signal: leaving.signal,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        leaving.abort();
+        await request.catch(() => undefined);
+      });
+      await Promise.all(gone);
+      await blocker.query('COMMIT');
+    } finally {
+      await blocker.end();
+    }
+    await waitFor('every stream closed on the server', async () =>
+      (await metricValue(app, 'checkout_order_streams_open')) === 0 ? true : undefined,
+    );
     for (let i = 0; i < PER_SHOPPER; i++) expect((await follow()).status).toBe(200);
   });
 

@@ -10,6 +10,7 @@ import {
   Post,
   Res,
   Sse,
+  SseSignal,
   UseInterceptors,
 } from '@nestjs/common';
 import {
@@ -23,6 +24,7 @@ import {
 import { Response } from 'express';
 import {
   concat,
+  EMPTY,
   interval,
   map,
   merge,
@@ -176,14 +178,23 @@ export class OrderController {
   async events(
     @ShopperId() userId: string,
     @Param('id', uuid) id: string,
+    @SseSignal() closed: AbortSignal,
   ): Promise<Observable<MessageEvent>> {
     const { heartbeatMs, maxLifetimeMs, retryMs } = this.config.sse;
     const end = this.streamLimits.admit(userId);
     // Follow before reading, so an update landing between the read and the follow is kept.
     const updates = new ReplaySubject<MessageEvent>();
     const following = this.streams.updatesOf(id).subscribe(updates);
+    // Once, whichever way the stream ends: a client gone while the order was read never
+    // subscribes to what is returned, and would otherwise keep its place for ever.
+    const release = () => {
+      following.unsubscribe();
+      end();
+    };
+    closed.addEventListener('abort', release, { once: true });
     try {
       const order = await this.queries.view(userId, id);
+      if (closed.aborted) return EMPTY;
       const heartbeat = interval(heartbeatMs).pipe(
         map((): MessageEvent => ({ type: 'heartbeat', data: { at: new Date().toISOString() } })),
       );
@@ -196,13 +207,11 @@ export class OrderController {
           .subscribe(subscriber);
         return () => {
           subscription.unsubscribe();
-          following.unsubscribe();
-          end();
+          release();
         };
       });
     } catch (error) {
-      following.unsubscribe();
-      end();
+      release();
       throw error;
     }
   }
