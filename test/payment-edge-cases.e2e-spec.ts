@@ -82,3 +82,40 @@ describe('a sync order left waiting for its payment', () => {
     expect((await shopper.cart()).body.items[0].quantity).toBe(10);
   });
 });
+
+describe('a payment approved after another run of it was recorded failed', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp({ GATEWAY_LATENCY_MS: '1500' });
+  });
+  afterAll(() => app.close());
+
+  it('voids its charge, and the order stays failed as the shopper was told', async () => {
+    const shopper = new Shopper(app, newShopper());
+    const sku = await newProduct(app.db, { stock: 3 });
+    await shopper.addToCart(sku, 1);
+    const placing = shopper.placeOrder();
+    let orderId: string | undefined;
+    while (!orderId) {
+      await sleep(50);
+      const [row] = await app.db.query<{ id: string }[]>(
+        `SELECT id FROM orders WHERE user_id = $1`,
+        [shopper.id],
+      );
+      orderId = row?.id;
+    }
+    // As a replayed request of the same order records it when the gateway's circuit is open.
+    await app.db.query(
+      `INSERT INTO payments (id, order_id, attempt, status, amount_cents, currency, reasons)
+       VALUES ($1, $2, 1, 'ERROR', 1000, 'EUR', '["gateway circuit open"]')`,
+      [randomUUID(), orderId],
+    );
+
+    const order = (await placing).body;
+    expect(order.id).toBe(orderId);
+    expect(order.status).toBe('PAYMENT_FAILED');
+    expect(app.gatewayLedger().charges.get(orderId) ?? 0).toBe(0);
+    expect(await stockOf(app.db, sku)).toBe(3);
+  });
+});

@@ -36,6 +36,11 @@ interface Decision {
   reasons: string[];
 }
 
+/** The gateway's key of a payment attempt: the order id, with the attempt past the first. */
+function idempotencyKeyOf({ orderId, attempt }: PaymentRequested): string {
+  return attempt === 1 ? orderId : `${orderId}/${attempt}`;
+}
+
 /** Takes a payment request to its result: fraud check, authorization, record, publish. */
 @Injectable()
 export class PaymentService {
@@ -94,6 +99,13 @@ export class PaymentService {
         .orIgnore()
         .execute();
       const stored = await manager.findOneByOrFail(Payment, { orderId, attempt });
+      if (decision.outcome === 'APPROVED' && stored.status !== 'APPROVED') {
+        // Another run of this attempt recorded it failed first (a sync request replayed while
+        // this run's call was under way met an open circuit): the shopper has been told they
+        // were not charged, so this charge must go before the failure is published again.
+        this.logger.warn({ orderId, attempt }, 'approved after the payment was recorded failed');
+        await this.voidKey(orderId, idempotencyKeyOf(request));
+      }
       publish(paymentCompleted, this.resultOf(request, stored), { messageId: stored.id });
       return stored;
     });
@@ -138,8 +150,7 @@ export class PaymentService {
     const plan = patient
       ? patientRetries(this.config.payment, request.requestedAt)
       : boundedRetries(this.config.payment);
-    const idempotencyKey =
-      request.attempt === 1 ? request.orderId : `${request.orderId}/${request.attempt}`;
+    const idempotencyKey = idempotencyKeyOf(request);
     let lastError = '';
     let unanswered = false;
     let circuitOpenFor = 0;
@@ -189,7 +200,7 @@ export class PaymentService {
     }
     // A call left unanswered may still be authorized at the gateway: void it before the payment
     // is recorded as failed and the shopper is told they were not charged.
-    if (unanswered) await this.voidUnanswered(request.orderId, idempotencyKey);
+    if (unanswered) await this.voidKey(request.orderId, idempotencyKey);
     return {
       outcome: 'ERROR',
       reference: null,
@@ -199,12 +210,12 @@ export class PaymentService {
   }
 
   /**
-   * Voids a key, retrying as an authorization is retried. Throws when no void went through:
-   * then nothing is recorded, so no payment says "failed" while its charge may stand; the order
-   * waits, and its payment is settled again (a shopper's retry, a redelivery, the watchdog),
-   * when the same key asked again tells what became of it.
+   * Voids a key, retrying as an authorization is retried, and waiting out an open circuit.
+   * Throws when no void went through: then nothing is recorded, so no payment says "failed"
+   * while its charge may stand; the order waits, and its payment is settled again (a shopper's
+   * retry, a redelivery, the watchdog), when the same key asked again tells what became of it.
    */
-  private async voidUnanswered(orderId: string, idempotencyKey: string): Promise<void> {
+  private async voidKey(orderId: string, idempotencyKey: string): Promise<void> {
     const { maxAttempts, retryBaseMs } = this.config.payment;
     for (let call = 1; ; call++) {
       try {
@@ -212,7 +223,8 @@ export class PaymentService {
       } catch (error) {
         if (!(error instanceof TransientGatewayError) || call >= maxAttempts) throw error;
         this.logger.warn({ orderId, call, error: error.message }, 'gateway void failed');
-        await sleep(retryBaseMs * 2 ** (call - 1));
+        const circuitOpenFor = error instanceof GatewayCircuitOpenError ? error.retryAfterMs : 0;
+        await sleep(Math.max(retryBaseMs * 2 ** (call - 1), circuitOpenFor));
       }
     }
   }
