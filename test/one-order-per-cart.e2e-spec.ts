@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SimulatedPaymentGateway } from '../src/modules/payment';
 import { Shopper } from './support/shopper';
 import {
   finalOrder,
@@ -9,6 +10,7 @@ import {
   switchMode,
   TestApp,
 } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const CLICKS = 20;
 
@@ -66,6 +68,40 @@ describe.each(['sync', 'async'] as const)(
       expect((await shopper.cart()).body.items).toEqual([]);
     });
 
+    it('refuses changes to the cart while an order holds it', async () => {
+      const gateway = app.app.get(SimulatedPaymentGateway);
+      gateway.tune({ latencyMs: 1000 });
+      try {
+        const sku = await newProduct(app.db, { stock: 5 });
+        const other = await newProduct(app.db, { stock: 5 });
+        const shopper = new Shopper(app, newShopper());
+        await shopper.addToCart(sku, 1);
+        const placing = shopper.placeOrder();
+        const orderId = await waitFor('the order to hold the cart', async () => {
+          const held = (await shopper.cart()).body.orderUnderWay as string | null;
+          return held ?? undefined;
+        });
+        const changes = [
+          await shopper.addToCart(other, 1),
+          await app
+            .http()
+            .patch(`/cart/items/${sku}`)
+            .set('X-User-Id', shopper.id)
+            .send({ quantity: 3 }),
+          await app.http().delete(`/cart/items/${sku}`).set('X-User-Id', shopper.id),
+        ];
+        for (const answer of changes) {
+          expect(answer.status).toBe(409);
+          expect(answer.body).toMatchObject({ error: 'OrderUnderWay', details: { orderId } });
+        }
+        expect((await placing).body.id).toBe(orderId);
+        expect((await finalOrder(app, shopper.id, orderId)).status).toBe('PAID');
+        expect((await shopper.cart()).body).toMatchObject({ items: [], orderUnderWay: null });
+      } finally {
+        gateway.tune({ latencyMs: 5 });
+      }
+    });
+
     it('keeps the cart as it was after a failed payment, free for the next order', async () => {
       const sku = await newProduct(app.db, { stock: 5 });
       const shopper = new Shopper(app, newShopper());
@@ -116,6 +152,48 @@ describe.each(['sync', 'async'] as const)(
     });
   },
 );
+
+describe('an order decided whose result never reached the cart', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(() => app.close());
+
+  it('has its units and the cart let go by the watchdog, so the shopper can order again', async () => {
+    const sku = await newProduct(app.db, { stock: 5 });
+    const shopper = new Shopper(app, newShopper());
+    await shopper.addToCart(sku, 2);
+    const failed = (await shopper.placeOrder('tok_decline')).body as { id: string };
+    // As the cart's handler leaves it when its transaction fails after the order's committed.
+    await app.db.query(`UPDATE cart_items SET held_by = $1 WHERE user_id = $2`, [
+      failed.id,
+      shopper.id,
+    ]);
+    await app.db.query(
+      `UPDATE stock_reservations SET status = 'RESERVED', updated_at = now() - interval '1 minute'
+        WHERE order_id = $1`,
+      [failed.id],
+    );
+    await app.db.query(`UPDATE products SET stock = stock - 2 WHERE sku = $1`, [sku]);
+    await app.db.query(`UPDATE orders SET updated_at = now() - interval '1 minute' WHERE id = $1`, [
+      failed.id,
+    ]);
+    expect((await shopper.placeOrder()).status).toBe(409);
+
+    await waitFor(
+      'the watchdog to let the cart go',
+      async () => ((await shopper.cart()).body.orderUnderWay === null ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    expect(await stockOf(app.db, sku)).toBe(5);
+    const placed = await shopper.placeOrder();
+    expect(placed.status).toBe(201);
+    expect(placed.body.status).toBe('PAID');
+    expect(await stockOf(app.db, sku)).toBe(3);
+  });
+});
 
 describe("a shopper retrying another shopper's payment", () => {
   let app: TestApp;

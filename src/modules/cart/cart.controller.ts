@@ -9,7 +9,7 @@ import {
   Patch,
   Post,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { CatalogueService } from './catalogue.service';
 import { CartService } from './cart.service';
@@ -36,6 +36,11 @@ export class CatalogueController {
   }
 }
 
+const HELD =
+  'An order under way holds the cart until its payment is decided (OrderUnderWay; ' +
+  'details.orderId names it).';
+const HELD_OR_SHORT = `Not enough stock left, or: ${HELD}`;
+
 @ApiTags('cart')
 @ApiShopper()
 @Controller('cart')
@@ -53,6 +58,7 @@ export class CartController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Add units of a product (adds to what is already in the cart).' })
   @ApiOkResponse({ type: CartView })
+  @ApiConflictResponse({ description: HELD_OR_SHORT })
   add(@ShopperId() userId: string, @Body() request: AddCartItemRequest): Promise<CartView> {
     return this.cart.add(userId, request.sku, request.quantity);
   }
@@ -60,6 +66,7 @@ export class CartController {
   @Patch('items/:sku')
   @ApiOperation({ summary: 'Set the quantity of a product already in the cart.' })
   @ApiOkResponse({ type: CartView })
+  @ApiConflictResponse({ description: HELD_OR_SHORT })
   change(
     @ShopperId() userId: string,
     @Param('sku', SkuPipe) sku: string,
@@ -71,6 +78,7 @@ export class CartController {
   @Delete('items/:sku')
   @ApiOperation({ summary: 'Remove a product from the cart.' })
   @ApiOkResponse({ type: CartView })
+  @ApiConflictResponse({ description: HELD })
   remove(@ShopperId() userId: string, @Param('sku', SkuPipe) sku: string): Promise<CartView> {
     return this.cart.remove(userId, sku);
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CartItem } from './cart-item.entity';
+import { CartSettlement } from './cart-settlement';
 import { CartController, CatalogueController } from './cart.controller';
 import { CartHandlers } from './cart.handlers';
 import { CartService } from './cart.service';
@@ -13,7 +14,7 @@ import { StockService } from './stock.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Product, CartItem, StockReservation])],
   controllers: [CatalogueController, CartController, CartHandlers],
-  providers: [CatalogueService, CartService, StockService],
-  exports: [CatalogueService, CartService, StockService],
+  providers: [CatalogueService, CartService, CartSettlement, StockService],
+  exports: [CatalogueService, CartService, CartSettlement, StockService],
 })
 export class CartModule {}

@@ -63,6 +63,7 @@ export class CartService {
   async add(userId: string, sku: string, quantity: number): Promise<CartView> {
     await this.dataSource.transaction(async (manager) => {
       const product = await this.productOrFail(manager, sku);
+      await this.refuseWhileHeld(manager, userId);
       // One statement, so two adds at once both count.
       const [{ quantity: wanted }] = await manager.query<{ quantity: number }[]>(
         `INSERT INTO cart_items (user_id, sku, quantity) VALUES ($1, $2, $3)
@@ -79,6 +80,7 @@ export class CartService {
   async change(userId: string, sku: string, quantity: number): Promise<CartView> {
     await this.dataSource.transaction(async (manager) => {
       const product = await this.productOrFail(manager, sku);
+      await this.refuseWhileHeld(manager, userId);
       const existing = await manager.findOneBy(CartItem, { userId, sku });
       if (!existing) throw new NotInCartError(sku);
       if (quantity > product.stock) throw new InsufficientStockError(sku, product.stock, quantity);
@@ -88,12 +90,15 @@ export class CartService {
   }
 
   async remove(userId: string, sku: string): Promise<CartView> {
-    const removed = await returningRows(
-      this.dataSource.manager,
-      `DELETE FROM cart_items WHERE user_id = $1 AND sku = $2 RETURNING sku`,
-      [userId, sku],
-    );
-    if (removed.length === 0) throw new NotInCartError(sku);
+    await this.dataSource.transaction(async (manager) => {
+      await this.refuseWhileHeld(manager, userId);
+      const removed = await returningRows(
+        manager,
+        `DELETE FROM cart_items WHERE user_id = $1 AND sku = $2 RETURNING sku`,
+        [userId, sku],
+      );
+      if (removed.length === 0) throw new NotInCartError(sku);
+    });
     return this.view(userId);
   }
 
@@ -131,9 +136,11 @@ export class CartService {
   private async hold(manager: EntityManager, userId: string, orderId: string): Promise<CartRow[]> {
     const rows = await returningRows<CartRow>(
       manager,
+      // Rows locked in SKU order, as the cart's other writers take them, so none deadlocks.
       `UPDATE cart_items i SET held_by = COALESCE(i.held_by, $2)
-         FROM products p
-        WHERE p.sku = i.sku AND i.user_id = $1
+         FROM (SELECT sku FROM cart_items WHERE user_id = $1 ORDER BY sku FOR UPDATE) locked,
+              products p
+        WHERE i.user_id = $1 AND i.sku = locked.sku AND p.sku = i.sku
        RETURNING i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by`,
       [userId, orderId],
     );
@@ -143,23 +150,34 @@ export class CartService {
     return rows.sort(bySku);
   }
 
-  /** Takes the ordered units out of the cart; what the shopper added since stays. */
+  /** Takes the units an order bought out of the cart; nothing another order holds. */
   async removeOrdered(
     manager: EntityManager,
     userId: string,
+    orderId: string,
     ordered: { sku: string; quantity: number }[],
   ): Promise<void> {
-    for (const { sku, quantity } of ordered) {
+    for (const { sku, quantity } of [...ordered].sort(bySku)) {
       await manager.query(
-        `DELETE FROM cart_items WHERE user_id = $1 AND sku = $2 AND quantity <= $3`,
-        [userId, sku, quantity],
+        `DELETE FROM cart_items
+          WHERE user_id = $1 AND sku = $2 AND quantity <= $3 AND (held_by IS NULL OR held_by = $4)`,
+        [userId, sku, quantity, orderId],
       );
       await manager.query(
         `UPDATE cart_items SET quantity = quantity - $3
-          WHERE user_id = $1 AND sku = $2 AND quantity > $3`,
-        [userId, sku, quantity],
+          WHERE user_id = $1 AND sku = $2 AND quantity > $3 AND (held_by IS NULL OR held_by = $4)`,
+        [userId, sku, quantity, orderId],
       );
     }
+  }
+
+  /** Refuses a change to a cart an order under way holds: what it orders is settled. */
+  private async refuseWhileHeld(manager: EntityManager, userId: string): Promise<void> {
+    const [held] = await manager.query<{ held_by: string }[]>(
+      `SELECT held_by FROM cart_items WHERE user_id = $1 AND held_by IS NOT NULL LIMIT 1`,
+      [userId],
+    );
+    if (held) throw new OrderUnderWayError(held.held_by);
   }
 
   private async rowsOf(manager: EntityManager, userId: string): Promise<CartRow[]> {

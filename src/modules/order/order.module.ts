@@ -16,6 +16,7 @@ import { PaymentBacklog } from './payment-watch/payment-backlog';
 import { PaymentRedrive } from './payment-watch/payment-redrive.service';
 import { PaymentRequests } from './payment-request';
 import { PaymentWatchdog } from './payment-watch/payment-watchdog';
+import { SettledHolds } from './payment-watch/settled-holds';
 import { StuckOrders } from './payment-watch/stuck-orders';
 import { PlaceOrderService } from './place-order.service';
 import { RetryPaymentService } from './retry-payment.service';
@@ -45,6 +46,7 @@ import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
     PaymentRequests,
     PaymentRedrive,
     PaymentWatchdog,
+    SettledHolds,
     CutOffPayments,
     StuckOrders,
     PaymentBacklog,

@@ -16,6 +16,7 @@ import { ShutdownDeadline } from '../../../runtime/shutdown-deadline';
 import { CutOffPayments } from './cut-off-payments';
 import { PaymentBacklog } from './payment-backlog';
 import { PaymentRedrive } from './payment-redrive.service';
+import { SettledHolds } from './settled-holds';
 
 /**
  * Lost-message detection: every WATCHDOG_INTERVAL_MS, orders that waited for their payment
@@ -23,7 +24,7 @@ import { PaymentRedrive } from './payment-redrive.service';
  * lost, not late (see verdictOf), are re-driven, up to REDRIVE_LIMIT times, then flagged for a
  * human. Sync payments this process saw cut off by a database outage are made due as soon as
  * the database answers. Runs on every instance; the database hands each overdue order to one of
- * them.
+ * them. Orders decided whose result never reached the cart have their units and cart let go.
  */
 @Injectable()
 export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -35,6 +36,7 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
     private readonly backlog: PaymentBacklog,
     private readonly redrive: PaymentRedrive,
     private readonly cutOff: CutOffPayments,
+    private readonly settledHolds: SettledHolds,
     private readonly deadline: ShutdownDeadline,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outage: DatabaseOutage,
@@ -64,6 +66,7 @@ export class PaymentWatchdog implements OnApplicationBootstrap, BeforeApplicatio
     while (this.running) {
       try {
         await this.cutOff.makeDue();
+        await this.settledHolds.release();
         const { late } = await this.redrive.sweep();
         this.late.set(late.orders);
         this.lateMessagesAhead.set(late.mostAhead);
