@@ -32,6 +32,7 @@ describe('the adaptive limit: as many authorizations as the gateway bears', () =
 
   beforeAll(async () => {
     app = await startApp({
+      ADAPTIVE_LIMIT: 'true',
       MAX_IN_FLIGHT: '32',
       GATEWAY_CAPACITY: '2',
       GATEWAY_LATENCY_MS: '100',

@@ -56,6 +56,9 @@ describe('loadConfig', () => {
     const badPassword = problems({ DATABASE_URL: 'postgres://checkout:50%off@db/checkout' });
     expect(badPassword).toMatch(/DATABASE_URL: its user and password must be percent-encoded/);
     expect(badPassword).not.toContain('50%off');
+    const gateway = problems({ GATEWAY_URL: 'ftp://merchant:gw-s3cret@gateway.example/' });
+    expect(gateway).toMatch(/GATEWAY_URL="ftp:\/\/…@gateway.example\/"/);
+    expect(gateway).not.toContain('gw-s3cret');
   });
 
   it('needs a shared INTERNAL_SECRET and a PUBLIC_URL whenever Kafka is configured', () => {

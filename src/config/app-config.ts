@@ -321,7 +321,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0]);
-        const value = SECRET_VARIABLES.has(name) ? '' : `=${JSON.stringify(present[name])}`;
+        const value = SECRET_VARIABLES.has(name)
+          ? ''
+          : `=${JSON.stringify(withoutCredentials(present[name]))}`;
         return `${issue.path.join('.')}${value}: ${issue.message}`;
       }),
     );
@@ -598,4 +600,9 @@ function groupTimingProblems(e: {
     );
   }
   return problems;
+}
+
+/** A value as it may be shown: any `user:password@` in it (a URL's credentials) left out. */
+function withoutCredentials(value: string | undefined): string | undefined {
+  return value?.replace(/\/\/[^/@\s]*@/g, '//…@');
 }

@@ -74,6 +74,14 @@ describe('AdaptiveLimit', () => {
     expect(limit.current()).toBe(22);
   });
 
+  it('is its ceiling when it does not adapt, whichever way the ceiling moves', () => {
+    const limit = new AdaptiveLimit(3);
+    limit.setCeiling(8, { adapting: false });
+    expect(limit.current()).toBe(8);
+    limit.setCeiling(2, { adapting: false });
+    expect(limit.current()).toBe(2);
+  });
+
   it('never rises above its ceiling, and a lower ceiling caps it at once', () => {
     const limit = new AdaptiveLimit(8);
     for (let t = 0; t < 2000; t += 100) limit.learn(answered(t, 100, 8));

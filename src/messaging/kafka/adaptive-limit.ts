@@ -54,10 +54,13 @@ export class AdaptiveLimit {
     return this.ceiling;
   }
 
-  /** A new ceiling caps the limit at once; a higher one is reached by probing, not a jump. */
-  setCeiling(ceiling: number): void {
+  /**
+   * A new ceiling caps the limit at once; a higher one is reached by probing, not a jump, unless
+   * the limit does not adapt (then it is the ceiling).
+   */
+  setCeiling(ceiling: number, { adapting = true } = {}): void {
     this.ceiling = ceiling;
-    this.value = Math.min(this.value, ceiling);
+    this.value = adapting ? Math.min(this.value, ceiling) : ceiling;
   }
 
   /** Learns from one call; returns true when the limit in force changed. */

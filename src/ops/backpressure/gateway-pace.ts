@@ -40,7 +40,7 @@ export class GatewayPace {
 
   setCeiling(ceiling: number): void {
     const before = this.limit.current();
-    this.limit.setCeiling(ceiling);
+    this.limit.setCeiling(ceiling, { adapting: this.adaptive });
     this.changed(before);
   }
 

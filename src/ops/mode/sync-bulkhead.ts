@@ -1,4 +1,4 @@
-import { bulkhead, BulkheadPolicy } from 'cockatiel';
+import { bulkhead, BulkheadPolicy, BulkheadRejectedError } from 'cockatiel';
 import { DomainError } from '../../http/domain-error';
 
 export interface SyncBulkheadLimits {
@@ -64,7 +64,7 @@ export class SyncBulkhead {
     const admitted = this.policy.execute(async () => {
       started = true;
       clearTimeout(deadline);
-      if (queued) this.waiting -= 1;
+      if (queued) leaveQueue();
       this.running += 1;
       this.changed();
       try {
@@ -76,6 +76,21 @@ export class SyncBulkhead {
     }, abandon.signal);
     if (started) return admitted;
     queued = true;
+    let left = false;
+    const leaveQueue = () => {
+      if (left) return;
+      left = true;
+      this.waiting -= 1;
+      this.changed();
+    };
+    // Between a slot freeing and the queued checkout taking it a newcomer may take it, and the
+    // checkout is queued again, or refused if the queue filled meanwhile: a refusal like any.
+    const refusedLate = admitted.catch((error: unknown) => {
+      if (!(error instanceof BulkheadRejectedError) || started) throw error;
+      clearTimeout(deadline);
+      leaveQueue();
+      throw new PaymentCapacityExhaustedError(this.limits);
+    });
     this.waiting += 1;
     this.changed();
     // Cockatiel checks a queued checkout's signal and starts its work in one step, so a deadline
@@ -84,11 +99,10 @@ export class SyncBulkhead {
       deadline = setTimeout(() => {
         if (started) return;
         abandon.abort();
-        this.waiting -= 1;
-        this.changed();
+        leaveQueue();
         reject(new PaymentCapacityExhaustedError(this.limits));
       }, this.limits.queueWaitMs);
     });
-    return Promise.race([admitted, givenUp]);
+    return Promise.race([refusedLate, givenUp]);
   }
 }
