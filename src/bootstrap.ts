@@ -80,7 +80,10 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
       .setTitle('peak-checkout')
       .setDescription(
         'Cart, orders and payments that hold through a flash sale. Shoppers are identified by ' +
-          'the X-User-Id header set by the upstream gateway.',
+          'the X-User-Id header set by the upstream gateway. Bodies are JSON ' +
+          '(Content-Type: application/json); every error is JSON {statusCode, error, message, ' +
+          'details?}, and 429 and 503 come with Retry-After. A page on another origin calls the ' +
+          'API once its origin is listed in CORS_ORIGINS.',
       )
       .setVersion('1')
       .addGlobalResponse(
