@@ -16,12 +16,11 @@ const TOP = 40;
 const BOTTOM = 30;
 
 /**
- * The panels stacked in one SVG, on a shared time axis (GitHub and every browser show it; no
+ * The panels stacked in one SVG, each on its own time axis from 0 s (GitHub and every browser show it; no
  * plotting library is needed for a few polylines). A null value breaks its line.
  */
 export function lineChartOf(panels: LinePanel[]): string {
-  const seconds = Math.max(1, ...panels.flatMap((p) => p.lines.map((l) => l.perSecond.length)));
-  const body = panels.map((panel, index) => panelOf(panel, seconds, index * PANEL_HEIGHT)).join('');
+  const body = panels.map((panel, index) => panelOf(panel, index * PANEL_HEIGHT)).join('');
   const height = PANEL_HEIGHT * panels.length;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">` +
@@ -31,7 +30,8 @@ export function lineChartOf(panels: LinePanel[]): string {
   );
 }
 
-function panelOf(panel: LinePanel, seconds: number, offset: number): string {
+function panelOf(panel: LinePanel, offset: number): string {
+  const seconds = Math.max(1, ...panel.lines.map((line) => line.perSecond.length));
   const values = panel.lines.flatMap((l) => l.perSecond.filter((v): v is number => v !== null));
   const top = niceCeiling(Math.max(1, ...values));
   const plotWidth = WIDTH - LEFT - RIGHT;
