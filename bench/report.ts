@@ -1,5 +1,6 @@
 import { CapacityResult } from './capacity';
 import { capacityMarkdownOf } from './capacity-report';
+import { headlineChart } from './headline';
 import { MachineLimits } from './limits';
 import { SaleResult } from './sale';
 import { SettleResult } from './settle';
@@ -42,6 +43,14 @@ export function markdownOf(report: FlashSaleReport): string {
     ``,
     ...capacityMarkdownOf(report),
     ...(sales.length > 0 ? [`## Sales`, ``, ...salesTableOf(report), ``] : []),
+    ...(headlineChart(sales)
+      ? [
+          `Accept latency and orders settled each second, sync against async at 10× the gateway:`,
+          ``,
+          `![accept p99 and orders settled per second, sync against async](headline.svg)`,
+          ``,
+        ]
+      : []),
     `Machine limits, measured in the same run:`,
     ``,
     `- PostgreSQL: ${rate(limits.postgresAcceptsPerSecond)} accept transactions/s ` +
