@@ -5,7 +5,7 @@
  * Do not run it beside `npm test`: both load the same two cores.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,11 @@ import { freshDatabase } from '../test/support/fresh-database';
 import { KafkaBroker } from '../test/support/kafka-broker';
 import { measureKafka, measurePostgres } from './limits';
 import { svgOf } from '../drills/chart';
+import { CapacityResult, climb } from './capacity';
+import { headlineChart } from './headline';
+import { comparisonTableOf } from './ratios';
 import { aimOf, FlashSaleReport, markdownOf } from './report';
+import { settle, SETTLE_GATEWAY, SettleResult } from './settle';
 import { runningApps, runSale, SaleBench, SaleResult, Scenario } from './sale';
 
 const DEADLINE_MS = 15 * 60_000;
@@ -59,6 +63,30 @@ const SCENARIOS = process.env.BENCH_SALES
   ? ALL_SCENARIOS.filter((s) => process.env.BENCH_SALES!.split(',').includes(s.name))
   : ALL_SCENARIOS;
 
+/** BENCH_PHASES=capacity,settle,sales runs only those phases; the machine limits always run. */
+const ALL_PHASES = ['capacity', 'settle', 'sales'];
+const PHASES = process.env.BENCH_PHASES
+  ? ALL_PHASES.filter((phase) => process.env.BENCH_PHASES!.split(',').includes(phase))
+  : ALL_PHASES;
+
+/**
+ * Steps of 3 s from 20/s, × 1.3 each, up to 1.5 × pgbench's rate at most. It starts low: with
+ * a gateway that is never the limit, settling runs beside accepting and shares the cores.
+ */
+const CLIMB = { from: 20, factor: 1.3, seconds: 3, p99BoundMs: 100 };
+/** A burst well past what a worker settles, long enough for its pace to show. */
+const SETTLE_BURST = { orders: 3000, perSecond: 500 };
+
+/** `--compare <report.json>`: the ratios of this run beside that one's (read before it is overwritten). */
+const compareWith = (() => {
+  const at = process.argv.indexOf('--compare');
+  if (at < 0) return null;
+  const path = process.argv[at + 1];
+  if (!path || !existsSync(path))
+    throw new Error(`--compare needs a report to read: ${path} is not one`);
+  return JSON.parse(readFileSync(path, 'utf8')) as FlashSaleReport;
+})();
+
 const log = (line: string) =>
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -78,8 +106,22 @@ async function main(): Promise<void> {
   try {
     log('measuring the machine: PostgreSQL (pgbench) and Kafka (producer, acks=all)');
     const limits = await measureLimits(bench);
+    const capacity: CapacityResult[] = [];
+    if (PHASES.includes('capacity')) {
+      const brokerPid = brokerPidOf();
+      const plan = { ...CLIMB, ceiling: 1.5 * limits.postgresAcceptsPerSecond };
+      for (const split of [false, true]) capacity.push(await climb(bench, split, plan, brokerPid));
+    }
+    const settled: SettleResult[] = [];
+    if (PHASES.includes('settle')) {
+      for (const split of [false, true]) {
+        settled.push(await settle(bench, split, SETTLE_BURST.orders, SETTLE_BURST.perSecond));
+      }
+    }
     const sales: SaleResult[] = [];
-    for (const scenario of SCENARIOS) sales.push(await runSale(bench, scenario));
+    if (PHASES.includes('sales')) {
+      for (const scenario of SCENARIOS) sales.push(await runSale(bench, scenario));
+    }
     const report: FlashSaleReport = {
       ranAt: new Date().toISOString(),
       command: 'npm run bench:flash-sale',
@@ -92,7 +134,13 @@ async function main(): Promise<void> {
       },
       gateway: { ...gateway, ordersPerSecond: gatewayPerSecond },
       limits,
+      phases: [
+        ...PHASES,
+        ...(process.env.BENCH_SALES ? [`BENCH_SALES=${process.env.BENCH_SALES}`] : []),
+      ],
       sales,
+      ...(capacity.length > 0 ? { capacity } : {}),
+      ...(settled.length > 0 ? { settle: settled, settleGateway: SETTLE_GATEWAY } : {}),
     };
     const markdown = markdownOf(report);
     await mkdir(OUT_DIR, { recursive: true });
@@ -101,7 +149,10 @@ async function main(): Promise<void> {
     for (const sale of sales.filter((s) => s.scenario.includes('untold'))) {
       await writeFile(join(OUT_DIR, 'permit-limit.svg'), permitLimitChart(sale));
     }
+    const headline = headlineChart(sales);
+    if (headline) await writeFile(join(OUT_DIR, 'headline.svg'), headline);
     console.log(`\n${markdown}`);
+    if (compareWith) console.log(comparisonTableOf(compareWith, report));
     log(`written to ${join('docs', 'benchmarks', 'flash-sale.{json,md}')}`);
     const broken = sales.filter((s) => Object.values(s.invariants).some((count) => count !== 0));
     if (broken.length > 0) {
@@ -141,6 +192,15 @@ async function measureLimits(bench: SaleBench) {
   );
   const kafkaMessagesPerSecond = await measureKafka(bench.brokers, 5);
   return { postgresAcceptsPerSecond, postgresClients, kafkaMessagesPerSecond };
+}
+
+/** The broker's JVM, for the CPU split; null when scripts/kafka.sh left no pid. */
+function brokerPidOf(): number | null {
+  try {
+    return Number(readFileSync(join(BROKER_DIR, 'broker.pid'), 'utf8').trim()) || null;
+  } catch {
+    return null;
+  }
 }
 
 async function postgresVersion(): Promise<string> {

@@ -1,5 +1,9 @@
+import { CapacityResult } from './capacity';
+import { capacityMarkdownOf } from './capacity-report';
+import { headlineChart } from './headline';
 import { MachineLimits } from './limits';
 import { SaleResult } from './sale';
+import { SettleResult } from './settle';
 
 export interface FlashSaleReport {
   ranAt: string;
@@ -7,7 +11,13 @@ export interface FlashSaleReport {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string };
   gateway: { latencyMs: number; capacity: number; ordersPerSecond: number };
   limits: MachineLimits;
+  /** The phases this run took (BENCH_PHASES), and the sales it ran (BENCH_SALES). */
+  phases: string[];
   sales: SaleResult[];
+  /** The accept climb, one process and API and worker apart. */
+  capacity?: CapacityResult[];
+  settle?: SettleResult[];
+  settleGateway?: { latencyMs: number; capacity: number };
 }
 
 const ms = (value: number | null) => (value === null ? '—' : value.toFixed(1));
@@ -15,19 +25,9 @@ const rate = (value: number) => value.toFixed(1);
 const percent = (part: number, whole: number) =>
   whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : '—';
 
-/** One row per figure, one column per sale: reads well both in a terminal and on GitHub. */
+/** The run's report: the climb, the settle pace, then the sales, against the machine's limits. */
 export function markdownOf(report: FlashSaleReport): string {
   const { sales, limits, gateway, machine } = report;
-  const row = (label: string, cell: (sale: SaleResult) => string) =>
-    `| ${label} | ${sales.map(cell).join(' | ')} |`;
-  const memory = (sale: SaleResult) =>
-    Object.entries(sale.peakMemoryMb)
-      .map(([process, mb]) => `${process} ${mb} MiB`)
-      .join(', ');
-  const final = (sale: SaleResult) =>
-    sale.allFinalSeconds === null
-      ? 'not within the wait'
-      : `${sale.allFinalSeconds.toFixed(1)} s (gateway-bound ${sale.gatewayBoundSeconds.toFixed(1)} s)`;
   return [
     `# Flash-sale benchmark`,
     ``,
@@ -39,6 +39,55 @@ export function markdownOf(report: FlashSaleReport): string {
       `once, so ${rate(gateway.ordersPerSecond)} orders/s. Each shopper has one unit in the cart ` +
       `and arrives once, on an open-loop schedule; latency counts from the arrival time.`,
     ``,
+    `Phases run: ${report.phases.join(', ')}.`,
+    ``,
+    ...capacityMarkdownOf(report),
+    ...(sales.length > 0 ? [`## Sales`, ``, ...salesTableOf(report), ``] : []),
+    ...(headlineChart(sales)
+      ? [
+          `Accept latency and orders settled each second, sync against async at 10× the gateway:`,
+          ``,
+          `![accept p99 and orders settled per second, sync against async](headline.svg)`,
+          ``,
+        ]
+      : []),
+    `Machine limits, measured in the same run:`,
+    ``,
+    `- PostgreSQL: ${rate(limits.postgresAcceptsPerSecond)} accept transactions/s ` +
+      `(pgbench, ${limits.postgresClients} clients, the app's transaction on one hot product row).`,
+    `- Kafka producer, acks=all, idempotent: ${rate(limits.kafkaMessagesPerSecond.batchesOf100)} ` +
+      `messages/s in batches of 100, ${rate(limits.kafkaMessagesPerSecond.oneAtATime)} one at a time.`,
+    ``,
+    `Against the aim:`,
+    ``,
+    ...aimOf(report).map((line) => `- ${line}`),
+    ``,
+    ...(sales.some((sale) => sale.scenario.includes('untold'))
+      ? [
+          `The payment permit limit in force on the worker when the app is not told what the ` +
+            `gateway bears (its ceiling stays at MAX_IN_FLIGHT's default), one sample a second:`,
+          ``,
+          `![payment permit limit in force](permit-limit.svg)`,
+          ``,
+        ]
+      : []),
+  ].join('\n');
+}
+
+/** One row per figure, one column per sale: reads well both in a terminal and on GitHub. */
+function salesTableOf(report: FlashSaleReport): string[] {
+  const { sales, limits, gateway } = report;
+  const row = (label: string, cell: (sale: SaleResult) => string) =>
+    `| ${label} | ${sales.map(cell).join(' | ')} |`;
+  const memory = (sale: SaleResult) =>
+    Object.entries(sale.peakMemoryMb)
+      .map(([process, mb]) => `${process} ${mb} MiB`)
+      .join(', ');
+  const final = (sale: SaleResult) =>
+    sale.allFinalSeconds === null
+      ? 'not within the wait'
+      : `${sale.allFinalSeconds.toFixed(1)} s (gateway-bound ${sale.gatewayBoundSeconds.toFixed(1)} s)`;
+  return [
     `| | ${sales.map((sale) => sale.scenario).join(' | ')} |`,
     `|---|${sales.map(() => '---').join('|')}|`,
     row('mode, processes', (s) => `${s.mode}, ${s.processes}`),
@@ -76,28 +125,7 @@ export function markdownOf(report: FlashSaleReport): string {
     row('accepted / Kafka limit', (s) =>
       percent(s.acceptedPerSecond, limits.kafkaMessagesPerSecond.batchesOf100),
     ),
-    ``,
-    `Machine limits, measured in the same run:`,
-    ``,
-    `- PostgreSQL: ${rate(limits.postgresAcceptsPerSecond)} accept transactions/s ` +
-      `(pgbench, ${limits.postgresClients} clients, the app's transaction on one hot product row).`,
-    `- Kafka producer, acks=all, idempotent: ${rate(limits.kafkaMessagesPerSecond.batchesOf100)} ` +
-      `messages/s in batches of 100, ${rate(limits.kafkaMessagesPerSecond.oneAtATime)} one at a time.`,
-    ``,
-    `Against the aim:`,
-    ``,
-    ...aimOf(report).map((line) => `- ${line}`),
-    ``,
-    ...(sales.some((sale) => sale.scenario.includes('untold'))
-      ? [
-          `The payment permit limit in force on the worker when the app is not told what the ` +
-            `gateway bears (its ceiling stays at MAX_IN_FLIGHT's default), one sample a second:`,
-          ``,
-          `![payment permit limit in force](permit-limit.svg)`,
-          ``,
-        ]
-      : []),
-  ].join('\n');
+  ];
 }
 
 function limitRange({ permitLimit }: SaleResult): string {

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { AppProcess, freePort } from '../test/support/app-process';
 import { freshDatabase } from '../test/support/fresh-database';
 import { seriesValue } from '../test/support/metrics';
-import { offerLoad, percentile } from './load';
+import { Answer, offerLoad, percentile } from './load';
 
 /** One sale: the same shoppers and stock, checked out in one mode by one app layout. */
 export interface Scenario {
@@ -70,12 +70,21 @@ export interface SaleResult {
     doubleCharges: number;
   };
   peakMemoryMb: Record<string, number>;
+  /** Second by second from the sale's start: what the headline chart draws. */
+  timeline: SaleTimeline;
+}
+
+export interface SaleTimeline {
+  /** p99 of the accepted orders due in that second; null when none was accepted. */
+  acceptP99Ms: (number | null)[];
+  /** Payments recorded in that second. */
+  settled: number[];
 }
 
 /** Every app process the benchmark has started and not yet stopped, for its deadline. */
 export const runningApps = new Set<AppProcess>();
 
-const SKU = 'FLASH-SNEAKER';
+export const SKU = 'FLASH-SNEAKER';
 const PRICE_CENTS = 18_900;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const INTERNAL_SECRET = 'bench-internal-secret-0123456789';
@@ -84,7 +93,7 @@ const INTERNAL_SECRET = 'bench-internal-secret-0123456789';
 export async function runSale(bench: SaleBench, scenario: Scenario): Promise<SaleResult> {
   const database = `peak_bench_${scenario.name.replace(/\W+/g, '_')}`;
   await freshDatabase(bench.databaseUrl('postgres'), database);
-  const apps = await startApps(bench, scenario, database);
+  const apps = await startApps(bench, scenario, database, bench.gateway);
   const db = new Client({ connectionString: bench.databaseUrl(database) });
   try {
     await db.connect();
@@ -107,7 +116,7 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
     bench.log(`${scenario.name}: ${accepted.length} accepted; waiting for every order to be final`);
     const allFinalSeconds = await untilAllFinal(db, saleStarted, bench.finalWithinSeconds);
     const permitLimit = await limit.stop();
-    const outcomes = await outcomesOf(db);
+    const outcomes = await outcomesOf(db, SKU);
     const invariants = await checkInvariants(
       db,
       scenario,
@@ -153,6 +162,10 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
       gatewayBoundSeconds: (outcomes.paid + outcomes.failed) / bench.gatewayPerSecond,
       invariants,
       peakMemoryMb,
+      timeline: {
+        acceptP99Ms: acceptP99PerSecond(answers, scenario.perSecond),
+        settled: await settledPerSecondOf(db, SKU),
+      },
     };
   } finally {
     await db.end();
@@ -160,12 +173,12 @@ export async function runSale(bench: SaleBench, scenario: Scenario): Promise<Sal
   }
 }
 
-async function stopApps(apps: AppProcess[]): Promise<void> {
+export async function stopApps(apps: AppProcess[]): Promise<void> {
   await Promise.all(apps.map((app) => app.stop(30_000)));
   for (const app of apps) runningApps.delete(app);
 }
 
-interface Apps {
+export interface Apps {
   api: AppProcess;
   /** The process that runs payments (the only one, unless split). */
   worker: AppProcess;
@@ -173,22 +186,30 @@ interface Apps {
   all: AppProcess[];
 }
 
-async function startApps(bench: SaleBench, scenario: Scenario, database: string): Promise<Apps> {
+/** How the app runs: its mode, its processes, and whether it is told what the gateway bears. */
+export type Layout = Pick<Scenario, 'mode' | 'split' | 'gatewayToldToApp'>;
+
+export async function startApps(
+  bench: SaleBench,
+  scenario: Layout,
+  database: string,
+  gateway: SaleBench['gateway'],
+): Promise<Apps> {
   const env = {
     DATABASE_URL: bench.databaseUrl(database),
     KAFKA_BROKERS: bench.brokers,
     KAFKA_TOPIC_PREFIX: `${database}.`,
     KAFKA_PARTITIONS: '6',
     CHECKOUT_MODE: scenario.mode,
-    GATEWAY_LATENCY_MS: String(bench.gateway.latencyMs),
-    GATEWAY_CAPACITY: String(bench.gateway.capacity),
+    GATEWAY_LATENCY_MS: String(gateway.latencyMs),
+    GATEWAY_CAPACITY: String(gateway.capacity),
     // The gateway slows in proportion past its capacity and refuses past twice it; a permit
     // also covers the worker's own database work. Just under twice the capacity keeps the
     // gateway busy without a refusal: the limit an operator would set for it.
-    ...(scenario.gatewayToldToApp ? { MAX_IN_FLIGHT: String(2 * bench.gateway.capacity - 1) } : {}),
+    ...(scenario.gatewayToldToApp ? { MAX_IN_FLIGHT: String(2 * gateway.capacity - 1) } : {}),
     // The same bound for sync checkouts; auto mode's threshold must sit under it.
-    SYNC_MAX_IN_FLIGHT: String(2 * bench.gateway.capacity - 1),
-    AUTO_ASYNC_ABOVE_IN_FLIGHT: String(2 * bench.gateway.capacity - 2),
+    SYNC_MAX_IN_FLIGHT: String(2 * gateway.capacity - 1),
+    AUTO_ASYNC_ABOVE_IN_FLIGHT: String(2 * gateway.capacity - 2),
     AUTO_SYNC_BELOW_IN_FLIGHT: '1',
     ADMIN_TOKEN,
     INTERNAL_SECRET,
@@ -253,12 +274,12 @@ export async function fillCarts(db: Client, shoppers: string[], sku: string): Pr
   );
 }
 
-function shopperIds(prefix: string, count: number): string[] {
+export function shopperIds(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, n) => `${prefix}-${n + 1}`);
 }
 
 /** Seconds from `since` until no order waits for its payment; null past `withinSeconds`. */
-async function untilAllFinal(
+export async function untilAllFinal(
   db: Client,
   since: number,
   withinSeconds: number,
@@ -281,7 +302,7 @@ interface Outcomes {
   settledPerSecond: number | null;
 }
 
-async function outcomesOf(db: Client): Promise<Outcomes> {
+export async function outcomesOf(db: Client, sku: string): Promise<Outcomes> {
   const { rows } = await db.query<Outcomes & { settle_seconds: number | null; settled: number }>(
     `SELECT count(*) FILTER (WHERE o.status = 'PAID')::int AS paid,
             count(*) FILTER (WHERE o.status IN ('PAYMENT_FAILED', 'FRAUD_REJECTED'))::int AS failed,
@@ -292,11 +313,39 @@ async function outcomesOf(db: Client): Promise<Outcomes> {
             extract(epoch FROM max(p.created_at) - min(p.created_at))::float AS settle_seconds
        FROM orders o JOIN order_lines l ON l.order_id = o.id AND l.sku = $1
        LEFT JOIN payments p ON p.order_id = o.id`,
-    [SKU],
+    [sku],
   );
   const { paid, failed, failedByOverload, settled, settle_seconds } = rows[0];
   const settledPerSecond = settle_seconds ? settled / settle_seconds : null;
   return { paid, failed, failedByOverload, settledPerSecond };
+}
+
+/** The accepted orders' p99 latency, by the second each shopper was due. */
+function acceptP99PerSecond(answers: Answer[], perSecond: number): (number | null)[] {
+  const seconds: number[][] = [];
+  answers.forEach((answer, index) => {
+    const second = Math.floor(index / perSecond);
+    seconds[second] ??= [];
+    if (answer.outcome === 'accepted') seconds[second].push(answer.latencyMs);
+  });
+  return Array.from(seconds, (latencies) => percentile(latencies ?? [], 0.99));
+}
+
+/** Payments of `sku`'s orders recorded each second, counted from its first order. */
+async function settledPerSecondOf(db: Client, sku: string): Promise<number[]> {
+  const { rows } = await db.query<{ second: number; settled: number }>(
+    `WITH sale AS (SELECT o.id, o.created_at FROM orders o
+                     JOIN order_lines l ON l.order_id = o.id AND l.sku = $1),
+          start AS (SELECT min(created_at) AS at FROM sale)
+     SELECT floor(extract(epoch FROM p.created_at - start.at))::int AS second,
+            count(*)::int AS settled
+       FROM payments p JOIN sale ON sale.id = p.order_id CROSS JOIN start
+      GROUP BY 1 ORDER BY 1`,
+    [sku],
+  );
+  const settled: number[] = [];
+  for (const { second, settled: count } of rows) settled[second] = count;
+  return Array.from(settled, (count) => count ?? 0);
 }
 
 /** Reads the worker's payment permit limit once a second until stopped. */

@@ -79,12 +79,14 @@ export function svgOf(series: MarkedSeries): string {
   );
 }
 
-function niceCeiling(value: number): number {
+/** The next 1, 2 or 5 × a power of ten at or above `value`: an axis's top. */
+export function niceCeiling(value: number): number {
   const magnitude = 10 ** Math.floor(Math.log10(value));
   const nice = [1, 2, 5, 10].find((factor) => factor * magnitude >= value) ?? 10;
   return nice * magnitude;
 }
 
-function escape(text: string): string {
+/** `text` safe inside an SVG text node. */
+export function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -1,0 +1,69 @@
+import { CapacityResult } from './capacity';
+import { FlashSaleReport } from './report';
+
+const rate = (value: number) => value.toFixed(1);
+const percent = (part: number, whole: number) =>
+  whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : '—';
+
+/** The capacity climb and the settle drain, against the same run's pgbench rate. */
+export function capacityMarkdownOf(report: FlashSaleReport): string[] {
+  const pgbench = report.limits.postgresAcceptsPerSecond;
+  const lines: string[] = [];
+  for (const climb of report.capacity ?? []) {
+    const held = climb.heldPerSecond;
+    lines.push(
+      `## Accept capacity, async, ${climb.processes === 'one' ? 'one process' : 'API and worker apart'}`,
+      ``,
+      `Highest rate held (p99 ≤ ${climb.p99BoundMs} ms, no error): ` +
+        (held === null
+          ? 'none'
+          : `${rate(held)} orders/s, ${percent(held, pgbench)} of pgbench's ${rate(pgbench)}`) +
+        ` — ${held !== null && held >= 0.6 * pgbench ? 'met' : 'not met'} (aim: 60 % of pgbench or more).`,
+      ``,
+      ...stepTable(climb, report.machine.cpus),
+      ``,
+    );
+  }
+  if ((report.settle ?? []).length > 0) {
+    lines.push(
+      `## Settle pace`,
+      ``,
+      `A burst of orders accepted faster than they settle, on a gateway bearing far more ` +
+        `(${report.settleGateway?.capacity} at once, ${report.settleGateway?.latencyMs} ms each); ` +
+        `settled orders/s from the first payment recorded to the last.`,
+      ``,
+      `| processes | orders | settled orders/s | per worker | per worker / pgbench | paid / failed |`,
+      `|---|---|---|---|---|---|`,
+      ...(report.settle ?? []).map(
+        (s) =>
+          `| ${s.processes} | ${s.orders} | ${s.settledPerSecond === null ? '—' : rate(s.settledPerSecond)} | ` +
+          `${s.settledPerSecondPerWorker === null ? '—' : rate(s.settledPerSecondPerWorker)} | ` +
+          `${s.settledPerSecondPerWorker === null ? '—' : percent(s.settledPerSecondPerWorker, pgbench)} | ` +
+          `${s.paid} / ${s.paymentFailed} |`,
+      ),
+      ``,
+    );
+  }
+  return lines;
+}
+
+/** One row a step: the rate, how it was answered, and who spent the machine's two cores. */
+function stepTable(climb: CapacityResult, cpus: number): string[] {
+  const parties = [...new Set(climb.steps.flatMap((step) => Object.keys(step.cpuSeconds)))];
+  return [
+    `| offered/s | accepted | not accepted | p99 ms | ${parties.map((p) => `CPU ${p}`).join(' | ')} |`,
+    `|---|---|---|---|${parties.map(() => '---').join('|')}|`,
+    ...climb.steps.map(
+      (step) =>
+        `| ${step.offeredPerSecond} | ${step.accepted} | ${step.errors} | ` +
+        `${step.p99Ms === null ? '—' : step.p99Ms.toFixed(1)} | ` +
+        parties
+          .map((party) => `${((100 * (step.cpuSeconds[party] ?? 0)) / step.seconds).toFixed(0)} %`)
+          .join(' | ') +
+        ' |',
+    ),
+    ``,
+    `CPU: seconds spent over the step's length (100 % is one core of the machine's ` +
+      `${cpus} in all), from /proc/<pid>/stat; PostgreSQL sums every postgres process.`,
+  ];
+}

@@ -1,0 +1,139 @@
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { freshDatabase } from '../test/support/fresh-database';
+import { CpuSplit, cpuMeter } from './cpu';
+import { offerLoad, percentile } from './load';
+import {
+  fillCarts,
+  Layout,
+  SaleBench,
+  shopperIds,
+  startApps,
+  stopApps,
+  untilAllFinal,
+} from './sale';
+
+/** One step of the climb: a rate offered for a few seconds, and how the app answered. */
+export interface CapacityStep {
+  offeredPerSecond: number;
+  accepted: number;
+  errors: number;
+  p99Ms: number | null;
+  /** CPU seconds per party over the step, and the step's length, for shares of the machine. */
+  cpuSeconds: CpuSplit;
+  seconds: number;
+}
+
+export interface CapacityResult {
+  processes: string;
+  /** The highest offered rate answered with p99 within the bound and no error; null: none. */
+  heldPerSecond: number | null;
+  p99BoundMs: number;
+  steps: CapacityStep[];
+}
+
+/** The climb: from `from`/s, × `factor` a step, each `seconds` long, until p99 or errors give. */
+export interface Climb {
+  from: number;
+  factor: number;
+  seconds: number;
+  p99BoundMs: number;
+  /** No step goes past this rate (a multiple of pgbench's, so a fast machine still stops). */
+  ceiling: number;
+}
+
+/**
+ * A gateway so fast and wide that it is never the limit: the climb measures acceptance only.
+ * Settling still runs beside it, as it would in a sale.
+ */
+const FAST_GATEWAY = { latencyMs: 5, capacity: 1000 };
+const SKU = 'CAPACITY-TEE';
+const WARM_UP_PER_SECOND = 50;
+
+/**
+ * Raises the offered rate on an async app (one process, or API and worker apart) step by step
+ * until the accept p99 passes the bound or an order is answered with an error, timing each
+ * party's CPU over each step.
+ */
+export async function climb(
+  bench: SaleBench,
+  split: boolean,
+  plan: Climb,
+  brokerPid: number | null,
+): Promise<CapacityResult> {
+  const layout: Layout = { mode: 'async', split, gatewayToldToApp: true };
+  const database = `peak_bench_capacity_${split ? 'split' : 'one'}`;
+  await freshDatabase(bench.databaseUrl('postgres'), database);
+  const apps = await startApps(bench, layout, database, FAST_GATEWAY);
+  const db = new Client({ connectionString: bench.databaseUrl(database) });
+  const steps: CapacityStep[] = [];
+  try {
+    await db.connect();
+    const rates: number[] = [];
+    for (let rate = plan.from; rate <= plan.ceiling; rate *= plan.factor)
+      rates.push(Math.round(rate));
+    // The first group warms the process (JIT, pool connections) and is not counted.
+    const shoppers = [WARM_UP_PER_SECOND, ...rates].map((rate, step) =>
+      shopperIds(`climb-${step}`, Math.round(rate * plan.seconds)),
+    );
+    await db.query(
+      `INSERT INTO products (sku, name, price_cents, currency, stock)
+       VALUES ($1, 'Capacity tee', 1900, 'EUR', $2)`,
+      [SKU, shoppers.flat().length],
+    );
+    for (const group of shoppers) await fillCarts(db, group, SKU);
+    const appPids = Object.fromEntries(
+      Object.entries(apps.named).map(([role, app]) => [role, [app.pid]]),
+    );
+    const warmUp = { url: apps.api.url, perSecond: WARM_UP_PER_SECOND, timeoutMs: bench.timeoutMs };
+    await offerLoad({ ...warmUp, shoppers: shoppers[0] });
+    await untilAllFinal(db, performance.now(), 30);
+    for (const [step, rate] of rates.entries()) {
+      const meter = cpuMeter({
+        pids: { ...appPids, ...(brokerPid ? { kafka: [brokerPid] } : {}) },
+        commands: { postgres: 'postgres' },
+        self: 'load generator',
+      });
+      const started = performance.now();
+      const { answers } = await offerLoad({
+        url: apps.api.url,
+        shoppers: shoppers[step + 1],
+        perSecond: rate,
+        timeoutMs: bench.timeoutMs,
+      });
+      const cpuSeconds = await meter.stop();
+      const accepted = answers.filter((a) => a.outcome === 'accepted');
+      const result: CapacityStep = {
+        offeredPerSecond: rate,
+        accepted: accepted.length,
+        errors: answers.length - accepted.length,
+        p99Ms: percentile(
+          accepted.map((a) => a.latencyMs),
+          0.99,
+        ),
+        cpuSeconds,
+        seconds: (performance.now() - started) / 1000,
+      };
+      steps.push(result);
+      bench.log(
+        `capacity ${split ? 'split' : 'one process'}: ${rate}/s, p99 ` +
+          `${result.p99Ms?.toFixed(1) ?? '—'} ms, ${result.errors} not accepted`,
+      );
+      if (!holds(result, plan.p99BoundMs)) break;
+    }
+  } finally {
+    await db.end();
+    await stopApps(apps.all);
+  }
+  const held = steps.filter((step) => holds(step, plan.p99BoundMs));
+  return {
+    processes: split ? 'api + worker' : 'one',
+    heldPerSecond: held.length > 0 ? held[held.length - 1].offeredPerSecond : null,
+    p99BoundMs: plan.p99BoundMs,
+    steps,
+  };
+}
+
+function holds(step: CapacityStep, p99BoundMs: number): boolean {
+  return step.errors === 0 && step.p99Ms !== null && step.p99Ms <= p99BoundMs;
+}

@@ -1,0 +1,86 @@
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { freshDatabase } from '../test/support/fresh-database';
+import { offerLoad } from './load';
+import {
+  fillCarts,
+  outcomesOf,
+  SaleBench,
+  shopperIds,
+  startApps,
+  stopApps,
+  untilAllFinal,
+} from './sale';
+
+export interface SettleResult {
+  processes: string;
+  workers: number;
+  orders: number;
+  /** Orders settled per second, from the first payment recorded to the last. */
+  settledPerSecond: number | null;
+  settledPerSecondPerWorker: number | null;
+  paid: number;
+  paymentFailed: number;
+}
+
+/** A gateway that bears far more than a worker settles: the worker is what is measured. */
+export const SETTLE_GATEWAY = { latencyMs: 50, capacity: 500 };
+const SKU = 'SETTLE-MUG';
+
+/**
+ * Accepts a burst of `orders` faster than they can settle, so a backlog forms, and measures
+ * the pace at which the worker(s) drain it.
+ */
+export async function settle(
+  bench: SaleBench,
+  split: boolean,
+  orders: number,
+  perSecond: number,
+): Promise<SettleResult> {
+  const database = `peak_bench_settle_${split ? 'split' : 'one'}`;
+  await freshDatabase(bench.databaseUrl('postgres'), database);
+  const apps = await startApps(
+    bench,
+    { mode: 'async', split, gatewayToldToApp: true },
+    database,
+    SETTLE_GATEWAY,
+  );
+  const db = new Client({ connectionString: bench.databaseUrl(database) });
+  try {
+    await db.connect();
+    const shoppers = shopperIds('settle', orders);
+    await db.query(
+      `INSERT INTO products (sku, name, price_cents, currency, stock)
+       VALUES ($1, 'Settle mug', 1200, 'EUR', $2)`,
+      [SKU, orders],
+    );
+    await fillCarts(db, shoppers, SKU);
+    const started = performance.now();
+    const { answers } = await offerLoad({
+      url: apps.api.url,
+      shoppers,
+      perSecond,
+      timeoutMs: bench.timeoutMs,
+    });
+    const accepted = answers.filter((a) => a.outcome === 'accepted').length;
+    bench.log(`settle ${split ? 'split' : 'one process'}: ${accepted} accepted; draining`);
+    if ((await untilAllFinal(db, started, bench.finalWithinSeconds)) === null) {
+      throw new Error(`settle: orders still wait for payment after ${bench.finalWithinSeconds} s`);
+    }
+    const outcomes = await outcomesOf(db, SKU);
+    const workers = 1;
+    return {
+      processes: split ? 'api + worker' : 'one',
+      workers,
+      orders: accepted,
+      settledPerSecond: outcomes.settledPerSecond,
+      settledPerSecondPerWorker:
+        outcomes.settledPerSecond === null ? null : outcomes.settledPerSecond / workers,
+      paid: outcomes.paid,
+      paymentFailed: outcomes.failed,
+    };
+  } finally {
+    await db.end();
+    await stopApps(apps.all);
+  }
+}
