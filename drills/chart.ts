@@ -50,20 +50,8 @@ export function svgOf(series: MarkedSeries): string {
         `<text x="${(Number(at) + 3).toFixed(1)}" y="${TOP + 11}" font-size="10" fill="#b3261e">${label}</text>`,
     )
     .join('');
-  const yTicks = [0, top / 2, top]
-    .map(
-      (value) =>
-        `<text x="${LEFT - 6}" y="${(y(value) + 3).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${value}</text>` +
-        `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#ddd"/>`,
-    )
-    .join('');
-  const step = seconds > 120 ? 30 : seconds > 40 ? 10 : 5;
-  const xTicks = Array.from({ length: Math.floor(seconds / step) + 1 }, (_, n) => n * step)
-    .map(
-      (second) =>
-        `<text x="${x(second).toFixed(1)}" y="${HEIGHT - BOTTOM + 14}" font-size="10" text-anchor="middle" fill="#555">${second}s</text>`,
-    )
-    .join('');
+  const yTicks = valueGrid(top, y, { left: LEFT, right: WIDTH - RIGHT });
+  const xTicks = secondsAxis(seconds, x, HEIGHT - BOTTOM + 14);
 
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">` +
@@ -80,6 +68,32 @@ export function svgOf(series: MarkedSeries): string {
 }
 
 /** The next 1, 2 or 5 × a power of ten at or above `value`: an axis's top. */
+/** The value axis: 0, half and the top, each labelled with a grid line across the plot. */
+export function valueGrid(
+  top: number,
+  y: (value: number) => number,
+  { left, right }: { left: number; right: number },
+): string {
+  return [0, top / 2, top]
+    .map(
+      (value) =>
+        `<text x="${left - 6}" y="${(y(value) + 3).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${value}</text>` +
+        `<line x1="${left}" x2="${right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#ddd"/>`,
+    )
+    .join('');
+}
+
+/** The time axis: a label every 5, 10 or 30 seconds, on the line at `baseline`. */
+export function secondsAxis(seconds: number, x: (second: number) => number, baseline: number) {
+  const step = seconds > 120 ? 30 : seconds > 40 ? 10 : 5;
+  return Array.from({ length: Math.floor(seconds / step) + 1 }, (_, n) => n * step)
+    .map(
+      (second) =>
+        `<text x="${x(second).toFixed(1)}" y="${baseline}" font-size="10" text-anchor="middle" fill="#555">${second}s</text>`,
+    )
+    .join('');
+}
+
 export function niceCeiling(value: number): number {
   const magnitude = 10 ** Math.floor(Math.log10(value));
   const nice = [1, 2, 5, 10].find((factor) => factor * magnitude >= value) ?? 10;

@@ -1,4 +1,4 @@
-import { escape, niceCeiling } from './chart';
+import { escape, niceCeiling, secondsAxis, valueGrid } from './chart';
 
 /** Lines over time on one pair of axes: several runs of one figure, one value a second each. */
 export interface LinePanel {
@@ -39,20 +39,12 @@ function panelOf(panel: LinePanel, offset: number): string {
   const x = (second: number) => LEFT + ((second + 0.5) / seconds) * plotWidth;
   const y = (value: number) => offset + TOP + plotHeight - (value / top) * plotHeight;
 
-  const yTicks = [0, top / 2, top]
-    .map(
-      (value) =>
-        `<text x="${LEFT - 6}" y="${(y(value) + 3).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${value}</text>` +
-        `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#ddd"/>`,
-    )
-    .join('');
-  const step = seconds > 120 ? 30 : seconds > 40 ? 10 : 5;
-  const xTicks = Array.from({ length: Math.floor(seconds / step) + 1 }, (_, n) => n * step)
-    .map(
-      (second) =>
-        `<text x="${(LEFT + (second / seconds) * plotWidth).toFixed(1)}" y="${offset + PANEL_HEIGHT - BOTTOM + 14}" font-size="10" text-anchor="middle" fill="#555">${second}s</text>`,
-    )
-    .join('');
+  const yTicks = valueGrid(top, y, { left: LEFT, right: WIDTH - RIGHT });
+  const xTicks = secondsAxis(
+    seconds,
+    (second) => LEFT + (second / seconds) * plotWidth,
+    offset + PANEL_HEIGHT - BOTTOM + 14,
+  );
   const lines = panel.lines
     .map((line) =>
       runsOf(line.perSecond)
