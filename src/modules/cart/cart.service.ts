@@ -11,6 +11,7 @@ import {
   OrderUnderWayError,
   UnknownProductError,
 } from './cart.errors';
+import { bySku } from './by-sku';
 import { CheckoutLine } from './checkout-line';
 import { CartView } from './dto/cart.view';
 import { Product } from './product.entity';
@@ -31,10 +32,6 @@ const lineOf = (row: CartRow): CheckoutLine => ({
   quantity: row.quantity,
   currency: row.currency,
 });
-
-/** The order of `ORDER BY sku` for rows an UPDATE returns in no order. */
-const bySku = (a: { sku: string }, b: { sku: string }): number =>
-  a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
 
 /** A shopper's cart: what they mean to buy, priced from the catalogue when read. */
 @Injectable()

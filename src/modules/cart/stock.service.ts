@@ -2,16 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { returningRows } from '../../database/returning-rows';
 import { InsufficientStockError, StockStillHeldError, UnknownProductError } from './cart.errors';
+import { bySku } from './by-sku';
 import { CheckoutLine } from './checkout-line';
 import { Product } from './product.entity';
 import { StockReservation } from './stock-reservation.entity';
-
-/**
- * Products are always locked in code-point order of their SKU (not the database collation's,
- * which may ignore dashes), so two orders never wait on each other's rows.
- */
-const bySku = (a: { sku: string }, b: { sku: string }): number =>
-  a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
 
 /** Takes $2 units of product $1 off the shelf, if it has them: the row then stays locked. */
 const TAKE_OFF_SHELF = `UPDATE products SET stock = stock - $2, updated_at = now()
