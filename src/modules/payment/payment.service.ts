@@ -41,6 +41,11 @@ function idempotencyKeyOf({ orderId, attempt }: PaymentRequested): string {
   return attempt === 1 ? orderId : `${orderId}/${attempt}`;
 }
 
+/** How long an open circuit keeps calls refused; 0 for any other error. */
+function circuitPauseOf(error: unknown): number {
+  return error instanceof GatewayCircuitOpenError ? error.retryAfterMs : 0;
+}
+
 /** Takes a payment request to its result: fraud check, authorization, record, publish. */
 @Injectable()
 export class PaymentService {
@@ -176,7 +181,7 @@ export class PaymentService {
           // waits for the probe rather than burning its retries against an open circuit.
           paced?.abandoned();
           lastError = error.message;
-          circuitOpenFor = patient ? error.retryAfterMs : 0;
+          circuitOpenFor = patient ? circuitPauseOf(error) : 0;
         } else {
           timing({ result: 'error' });
           this.load.gatewayCallTook(Date.now() - startedAt);
@@ -216,15 +221,16 @@ export class PaymentService {
    * retry, a redelivery, the watchdog), when the same key asked again tells what became of it.
    */
   private async voidKey(orderId: string, idempotencyKey: string): Promise<void> {
-    const { maxAttempts, retryBaseMs } = this.config.payment;
+    const plan = boundedRetries(this.config.payment);
     for (let call = 1; ; call++) {
       try {
         return await this.gateway.void(idempotencyKey);
       } catch (error) {
-        if (!(error instanceof TransientGatewayError) || call >= maxAttempts) throw error;
+        if (!(error instanceof TransientGatewayError)) throw error;
+        const wait = plan.waitAfter(call, Date.now());
+        if (wait === null) throw error;
         this.logger.warn({ orderId, call, error: error.message }, 'gateway void failed');
-        const circuitOpenFor = error instanceof GatewayCircuitOpenError ? error.retryAfterMs : 0;
-        await sleep(Math.max(retryBaseMs * 2 ** (call - 1), circuitOpenFor));
+        await sleep(Math.max(wait, circuitPauseOf(error)));
       }
     }
   }
