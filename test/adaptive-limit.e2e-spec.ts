@@ -35,7 +35,8 @@ describe('the adaptive limit: as many authorizations as the gateway bears', () =
       ADAPTIVE_LIMIT: 'true',
       MAX_IN_FLIGHT: '32',
       GATEWAY_CAPACITY: '2',
-      GATEWAY_LATENCY_MS: '100',
+      // Far above event-loop jitter on a loaded CI machine, which the limit would read as queueing.
+      GATEWAY_LATENCY_MS: '200',
       PAYMENT_PATIENCE_MS: '120000',
     });
     await switchMode(app, 'async');
@@ -62,9 +63,11 @@ describe('the adaptive limit: as many authorizations as the gateway bears', () =
   });
 
   it('rises again once the gateway bears more, never past the ceiling', async () => {
-    app.app.get(SimulatedPaymentGateway).tune({ capacity: 1000, latencyMs: 50 });
+    // The same latency as before: the limit rises by probing, one more per limit's worth of good
+    // answers, and only while at least half of it is in use; 120 orders at 200 ms keep it used.
+    app.app.get(SimulatedPaymentGateway).tune({ capacity: 1000, latencyMs: 200 });
     const watch = watchLimit(app);
-    const orders = await placeMany(app, 60);
+    const orders = await placeMany(app, 120);
     await expectPaidOnce(app, orders, 60_000);
     const seen = await watch.stop();
 
