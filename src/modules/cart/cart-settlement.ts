@@ -27,8 +27,8 @@ export class CartSettlement {
       await this.cart.removeOrdered(manager, userId, orderId, sold);
     } else {
       await this.stock.release(manager, orderId);
+      await this.cart.letGo(manager, orderId);
     }
-    await this.cart.letGo(manager, orderId);
   }
 
   /** Settles, in a transaction of its own, an order whose result never reached the cart. */

@@ -147,25 +147,32 @@ export class CartService {
     return rows.sort(bySku);
   }
 
-  /** Takes the units an order bought out of the cart; nothing another order holds. */
+  /**
+   * Takes the units an order bought out of the cart, nothing another order holds, and lets go
+   * of what is left of the order's hold: one statement, as every paid order comes here, with
+   * the rows locked in SKU order as the cart's other writers take them.
+   */
   async removeOrdered(
     manager: EntityManager,
     userId: string,
     orderId: string,
     ordered: { sku: string; quantity: number }[],
   ): Promise<void> {
-    for (const { sku, quantity } of [...ordered].sort(bySku)) {
-      await manager.query(
-        `DELETE FROM cart_items
-          WHERE user_id = $1 AND sku = $2 AND quantity <= $3 AND (held_by IS NULL OR held_by = $4)`,
-        [userId, sku, quantity, orderId],
-      );
-      await manager.query(
-        `UPDATE cart_items SET quantity = quantity - $3
-          WHERE user_id = $1 AND sku = $2 AND quantity > $3 AND (held_by IS NULL OR held_by = $4)`,
-        [userId, sku, quantity, orderId],
-      );
-    }
+    await manager.query(
+      `WITH settled AS MATERIALIZED (
+         SELECT i.sku, i.quantity - coalesce(o.quantity, 0) AS left_over
+           FROM cart_items i
+           LEFT JOIN unnest($2::varchar[], $3::int[]) AS o (sku, quantity) ON o.sku = i.sku
+          WHERE i.user_id = $1 AND (i.held_by = $4 OR (i.held_by IS NULL AND o.sku IS NOT NULL))
+          ORDER BY i.sku FOR UPDATE OF i),
+       sold_out AS (
+         DELETE FROM cart_items i USING settled s
+          WHERE i.user_id = $1 AND i.sku = s.sku AND s.left_over <= 0)
+       UPDATE cart_items i SET quantity = s.left_over, held_by = NULL
+         FROM settled s
+        WHERE i.user_id = $1 AND i.sku = s.sku AND s.left_over > 0`,
+      [userId, ordered.map((line) => line.sku), ordered.map((line) => line.quantity), orderId],
+    );
   }
 
   /** Refuses a change to a cart an order under way holds: what it orders is settled. */

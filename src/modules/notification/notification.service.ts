@@ -4,7 +4,6 @@ import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Notice, NOTIFICATION_CHANNELS, NotificationChannel } from './notification-channel';
-import { Notification } from './notification.entity';
 
 /** Sends a notice on every channel, once per order, channel and kind, and records each send. */
 @Injectable()
@@ -18,48 +17,48 @@ export class NotificationService {
   }
 
   /**
-   * Records the notice as pending, then sends it. A notice already recorded for the channel is
-   * not sent again, so a redelivered result does not notify the shopper twice.
+   * Records the notice as pending on every channel, sends it on those where it is new, and
+   * records what became of each: a statement before and one after, whatever the number of
+   * channels, as every paid order at peak comes here. A notice already recorded for a channel
+   * is not sent again, so a redelivered result does not notify the shopper twice.
    */
   async notify(notice: Notice): Promise<void> {
-    for (const channel of this.channels) {
-      const id = randomUUID();
-      const recorded = await this.dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(Notification)
-        .values({
-          id,
-          orderId: notice.orderId,
-          userId: notice.userId,
-          channel: channel.name,
-          kind: notice.kind,
-          body: notice.text,
-          status: 'PENDING',
-        })
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      if ((recorded.raw as unknown[]).length === 0) continue;
-      try {
-        await channel.send(notice);
-        await this.dataSource.manager.update(
-          Notification,
-          { id },
-          { status: 'SENT', sentAt: new Date() },
-        );
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.logger.error(
-          { orderId: notice.orderId, channel: channel.name, error: message },
-          'send failed',
-        );
-        await this.dataSource.manager.update(
-          Notification,
-          { id },
-          { status: 'FAILED', error: message },
-        );
-      }
-    }
+    const recorded = await this.dataSource.query<{ id: string; channel: string }[]>(
+      `INSERT INTO notifications (id, order_id, user_id, channel, kind, body, status)
+       SELECT unnest($1::uuid[]), $2, $3, unnest($4::varchar[]), $5, $6, 'PENDING'
+       ON CONFLICT (order_id, channel, kind) DO NOTHING
+       RETURNING id, channel`,
+      [
+        this.channels.map(() => randomUUID()),
+        notice.orderId,
+        notice.userId,
+        this.channels.map((channel) => channel.name),
+        notice.kind,
+        notice.text,
+      ],
+    );
+    const sends = await Promise.all(
+      recorded.map(async ({ id, channel: name }) => {
+        const channel = this.channels.find((c) => c.name === name)!;
+        try {
+          await channel.send(notice);
+          return { id, error: null };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          this.logger.error({ orderId: notice.orderId, channel: name, error: message }, 'send failed');
+          return { id, error: message };
+        }
+      }),
+    );
+    if (sends.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE notifications n
+          SET status = CASE WHEN s.error IS NULL THEN 'SENT' ELSE 'FAILED' END,
+              sent_at = CASE WHEN s.error IS NULL THEN now() END,
+              error = s.error
+         FROM unnest($1::uuid[], $2::text[]) AS s (id, error)
+        WHERE n.id = s.id`,
+      [sends.map((s) => s.id), sends.map((s) => s.error)],
+    );
   }
 }

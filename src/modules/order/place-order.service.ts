@@ -11,7 +11,6 @@ import { OrderView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { OrderQueries } from './order-queries.service';
 import { orderViewOf } from './order-view';
-import { OrderTimeline } from './order-timeline';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
 import { PaymentRequests } from './payment-request';
@@ -52,7 +51,6 @@ export class PlaceOrderService {
     private readonly unitOfWork: UnitOfWork,
     private readonly cart: CartService,
     private readonly stock: StockService,
-    private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
     private readonly modes: CheckoutModeService,
     private readonly syncCheckouts: SyncCheckoutGate,
@@ -88,11 +86,6 @@ export class PlaceOrderService {
           paymentAttempt: 1,
         };
         const written = await this.insertOrder(manager, order, lines);
-        await this.timeline.append(manager, orderId, 'PLACED', {
-          amountCents: order.amountCents,
-          currency: order.currency,
-          mode,
-        });
         this.paymentRequests.publish({ publish }, order, lines, mode);
         // In a flash sale every order takes the same product row, locked until the commit.
         lastly(() => this.stock.reserve(manager, orderId, userId, lines));
@@ -128,7 +121,10 @@ export class PlaceOrderService {
     return { order: await this.queries.view(userId, orderId), replayed: false };
   }
 
-  /** The order and its lines in one statement: at peak every round trip to the database counts. */
+  /**
+   * The order, its lines and its first timeline entry in one statement: at peak every round trip
+   * to the database counts.
+   */
   private async insertOrder(
     manager: EntityManager,
     order: NewOrder,
@@ -142,7 +138,9 @@ export class PlaceOrderService {
          RETURNING created_at, updated_at),
        lines AS (
          INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
-         SELECT $1, * FROM unnest($11::varchar[], $12::text[], $13::int[], $14::int[]))
+         SELECT $1, * FROM unnest($11::varchar[], $12::text[], $13::int[], $14::int[])),
+       timeline AS (
+         INSERT INTO order_timeline (order_id, type, detail) VALUES ($1, 'PLACED', $16::jsonb))
        SELECT created_at, updated_at FROM placed`,
       [
         order.id,
@@ -160,6 +158,7 @@ export class PlaceOrderService {
         lines.map((line) => line.unitPriceCents),
         lines.map((line) => line.quantity),
         watchWindowMs(this.config.watchdog, order.mode) / 1000,
+        JSON.stringify({ amountCents: order.amountCents, currency: order.currency, mode: order.mode }),
       ],
     );
     return { createdAt: written.created_at, updatedAt: written.updated_at };

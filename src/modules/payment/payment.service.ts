@@ -86,24 +86,30 @@ export class PaymentService {
         : await this.authorize(request, fraud.reasons);
 
     const payment = await this.unitOfWork.run(async ({ manager, publish }) => {
-      await manager
+      const values = {
+        id: randomUUID(),
+        orderId,
+        attempt,
+        status: decision.outcome,
+        amountCents: request.amountCents,
+        currency: request.currency,
+        gatewayReference: decision.reference,
+        gatewayCalls: decision.gatewayCalls,
+        reasons: decision.reasons,
+      };
+      const inserted = await manager
         .createQueryBuilder()
         .insert()
         .into(Payment)
-        .values({
-          id: randomUUID(),
-          orderId,
-          attempt,
-          status: decision.outcome,
-          amountCents: request.amountCents,
-          currency: request.currency,
-          gatewayReference: decision.reference,
-          gatewayCalls: decision.gatewayCalls,
-          reasons: decision.reasons,
-        })
+        .values(values)
         .orIgnore()
+        .returning(['createdAt'])
         .execute();
-      const stored = await manager.findOneByOrFail(Payment, { orderId, attempt });
+      const [written] = inserted.raw as { created_at: Date }[];
+      // Read only when another run of this attempt recorded it first.
+      const stored: Payment = written
+        ? { ...values, createdAt: written.created_at }
+        : await manager.findOneByOrFail(Payment, { orderId, attempt });
       if (decision.outcome === 'APPROVED' && stored.status !== 'APPROVED') {
         // Another run of this attempt recorded it failed first (a sync request replayed while
         // this run's call was under way met an open circuit): the shopper has been told they
