@@ -20,6 +20,9 @@ export function capacityMarkdownOf(report: FlashSaleReport): string[] {
           : `${rate(held)} orders/s, ${percent(held, pgbench)} of pgbench's ${rate(pgbench)}`) +
         ` — ${held !== null && held >= 0.6 * pgbench ? 'met' : 'not met'} (aim: 60 % of pgbench or more).`,
       ``,
+      `Each step offers its rate for a few seconds; a step past the bound is tried once more, ` +
+        `and the climb ends when both tries fail.`,
+      ``,
       ...stepTable(climb, report.machine.cpus),
       ``,
     );

@@ -26,7 +26,7 @@ export interface CapacityStep {
 
 export interface CapacityResult {
   processes: string;
-  /** The highest offered rate answered with p99 within the bound and no error; null: none. */
+  /** The highest offered rate answered with p99 within the bound and no error (at one of its tries); null: none. */
   heldPerSecond: number | null;
   p99BoundMs: number;
   steps: CapacityStep[];
@@ -72,23 +72,23 @@ export async function climb(
     const rates: number[] = [];
     for (let rate = plan.from; rate <= plan.ceiling; rate *= plan.factor)
       rates.push(Math.round(rate));
-    // The first group warms the process (JIT, pool connections) and is not counted.
-    const shoppers = [WARM_UP_PER_SECOND, ...rates].map((rate, step) =>
-      shopperIds(`climb-${step}`, Math.round(rate * plan.seconds)),
+    // Every step could be taken twice (see below); the warm-up's group comes first.
+    const groups = [WARM_UP_PER_SECOND, ...rates, ...rates].map((rate, n) =>
+      shopperIds(`climb-${n}`, Math.round(rate * plan.seconds)),
     );
     await db.query(
       `INSERT INTO products (sku, name, price_cents, currency, stock)
        VALUES ($1, 'Capacity tee', 1900, 'EUR', $2)`,
-      [SKU, shoppers.flat().length],
+      [SKU, groups.flat().length],
     );
-    for (const group of shoppers) await fillCarts(db, group, SKU);
+    for (const group of groups) await fillCarts(db, group, SKU);
     const appPids = Object.fromEntries(
       Object.entries(apps.named).map(([role, app]) => [role, [app.pid]]),
     );
     const warmUp = { url: apps.api.url, perSecond: WARM_UP_PER_SECOND, timeoutMs: bench.timeoutMs };
-    await offerLoad({ ...warmUp, shoppers: shoppers[0] });
+    await offerLoad({ ...warmUp, shoppers: groups.shift()! });
     await untilAllFinal(db, performance.now(), 30);
-    for (const [step, rate] of rates.entries()) {
+    const step = async (rate: number): Promise<CapacityStep> => {
       const meter = cpuMeter({
         pids: { ...appPids, ...(brokerPid ? { kafka: [brokerPid] } : {}) },
         commands: { postgres: 'postgres' },
@@ -97,7 +97,7 @@ export async function climb(
       const started = performance.now();
       const { answers } = await offerLoad({
         url: apps.api.url,
-        shoppers: shoppers[step + 1],
+        shoppers: groups.shift()!,
         perSecond: rate,
         timeoutMs: bench.timeoutMs,
       });
@@ -119,7 +119,14 @@ export async function climb(
         `capacity ${split ? 'split' : 'one process'}: ${rate}/s, p99 ` +
           `${result.p99Ms?.toFixed(1) ?? '—'} ms, ${result.errors} not accepted`,
       );
-      if (!holds(result, plan.p99BoundMs)) break;
+      return result;
+    };
+    for (const rate of rates) {
+      if (holds(await step(rate), plan.p99BoundMs)) continue;
+      // On a shared machine one pause (another tenant, a GC, a checkpoint) can push a step's
+      // p99 past the bound: a rate is given up only when a second try fails too.
+      await untilAllFinal(db, performance.now(), 30);
+      if (!holds(await step(rate), plan.p99BoundMs)) break;
     }
   } finally {
     await db.end();
@@ -128,7 +135,7 @@ export async function climb(
   const held = steps.filter((step) => holds(step, plan.p99BoundMs));
   return {
     processes: split ? 'api + worker' : 'one',
-    heldPerSecond: held.length > 0 ? held[held.length - 1].offeredPerSecond : null,
+    heldPerSecond: held.length > 0 ? Math.max(...held.map((step) => step.offeredPerSecond)) : null,
     p99BoundMs: plan.p99BoundMs,
     steps,
   };

@@ -73,7 +73,7 @@ const PHASES = process.env.BENCH_PHASES
  * Steps of 3 s from 20/s, × 1.3 each, up to 1.5 × pgbench's rate at most. It starts low: with
  * a gateway that is never the limit, settling runs beside accepting and shares the cores.
  */
-const CLIMB = { from: 20, factor: 1.3, seconds: 3, p99BoundMs: 100 };
+const CLIMB = { from: 20, factor: 1.3, seconds: 5, p99BoundMs: 100 };
 /** A burst well past what a worker settles, long enough for its pace to show. */
 const SETTLE_BURST = { orders: 3000, perSecond: 500 };
 

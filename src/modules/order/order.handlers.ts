@@ -56,21 +56,16 @@ export class OrderHandlers {
         this.logger.warn({ orderId, outcome, status: order.status }, `payment result ${step.kind}`);
         return null;
       }
-      await manager.update(
-        Order,
-        { id: orderId },
+      await this.timeline.recordResult(
+        manager,
+        orderId,
         {
           status: step.to,
           paymentId,
           failureReason: step.to === 'PAID' ? null : reasons.join('; ') || outcome,
         },
+        { outcome, paymentId, reasons, attempt },
       );
-      await this.timeline.append(manager, orderId, step.to, {
-        outcome,
-        paymentId,
-        reasons,
-        attempt,
-      });
       await this.updates.announce(manager, orderId, resultEventOf(message.body));
       this.logger.info({ orderId, status: step.to }, 'order settled');
       return step.to;
