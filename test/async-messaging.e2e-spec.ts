@@ -4,8 +4,11 @@ import { loadConfig } from '../src/config/app-config';
 import { MessageRetention } from '../src/messaging/message-retention';
 import { EventStream } from './support/event-stream';
 import { produce, readTopic } from './support/kafka-records';
-import { metricReaches, metricValue } from './support/metrics';
+import { AppProcess, freePort, TEST_INTERNAL_SECRET } from './support/app-process';
+import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
+import { metricReaches, metricValue, seriesValue } from './support/metrics';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   finalOrder,
   newProduct,
@@ -166,13 +169,37 @@ describe('async mode over Kafka', () => {
 
 describe('a result whose callback fails', () => {
   let app: TestApp;
+  let worker: AppProcess;
 
   beforeAll(async () => {
-    // Nothing listens on port 9 of loopback: every callback to this "instance" fails.
-    app = await startApp({ PUBLIC_URL: 'http://127.0.0.1:9' });
+    const prefix = newTopicPrefix();
+    // Nothing listens on port 9 of loopback: every callback to this API instance fails.
+    app = await startApp({
+      APP_ROLES: 'api',
+      PUBLIC_URL: 'http://127.0.0.1:9',
+      KAFKA_TOPIC_PREFIX: prefix,
+    });
+    worker = AppProcess.start(
+      {
+        DATABASE_URL: process.env[E2E_DATABASE_ENV]!,
+        KAFKA_BROKERS: process.env[E2E_KAFKA_ENV]!,
+        KAFKA_TOPIC_PREFIX: prefix,
+        KAFKA_PARTITIONS: '3',
+        APP_ROLES: 'worker',
+        INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+        GATEWAY_LATENCY_MS: '5',
+        SEED_DEMO_CATALOGUE: 'false',
+        LOG_LEVEL: 'warn',
+      },
+      await freePort(),
+    );
+    await worker.ready();
     await switchMode(app, 'async');
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await worker.stop();
+    await app.close();
+  });
 
   it('still reaches the shopper from the database, and is counted', async () => {
     const shopper = new Shopper(app, newShopper());
@@ -180,7 +207,10 @@ describe('a result whose callback fails', () => {
     const order = await finalOrder(app, shopper.id, placed.body.id as string);
     expect(order.status).toBe('PAID');
 
-    await metricReaches(app, 'checkout_callback_failures_total', 1);
+    await waitFor('the failed callback counted', async () => {
+      const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+      return (seriesValue(metrics, 'checkout_callback_failures_total') ?? 0) >= 1 || undefined;
+    });
     const [push] = await app.db.query<{ status: string; error: string }[]>(
       `SELECT status, error FROM notifications WHERE order_id = $1 AND channel = 'push'`,
       [order.id],

@@ -114,4 +114,25 @@ describe('worker callbacks to the replyTo of an order', () => {
     expect(call.url).toBe('/internal/order-updates');
     expect(call.headers['x-internal-secret']).toBe(FLEET_A);
   });
+
+  it('pushes to its own streams, with no call to itself, when the worker is the instance that accepted the order', async () => {
+    api = await startApp({
+      APP_ROLES: 'api,worker',
+      PUBLIC_URL: callee.url,
+      INTERNAL_SECRET: FLEET_A,
+      KAFKA_TOPIC_PREFIX: newTopicPrefix(),
+    });
+    await switchMode(api, 'async');
+    const shopper = new Shopper(api, newShopper());
+    const placed = await shopper.buy(await newProduct(api.db, { stock: 1 }));
+    expect(placed.status).toBe(202);
+    const orderId = placed.body.id as string;
+    expect((await finalOrder(api, shopper.id, orderId)).status).toBe('PAID');
+    const [{ status }] = await api.db.query<{ status: string }[]>(
+      `SELECT status FROM notifications WHERE order_id = $1 AND channel = 'push'`,
+      [orderId],
+    );
+    expect(status).toBe('SENT');
+    expect(callee.calls).toEqual([]);
+  });
 });

@@ -5,16 +5,17 @@ import { Counter } from 'prom-client';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { unsealReplyTo } from '../../../http/fleet-reply-to';
+import { InstanceAddress } from '../../../http/instance-address';
 import { INTERNAL_SECRET_HEADER } from '../../../http/internal-secret.guard';
 import { currentTraceId } from '../../../messaging/trace-context';
 import { Metrics } from '../../../ops/metrics/metric-names';
-import { OrderStreams } from '../../order';
+import { ORDER_UPDATES_PATH, OrderStreams } from '../../order';
 import { Notice, NotificationChannel } from '../notification-channel';
 
 /**
- * Pushes the notice to the browsers following the order on this instance, or calls back the
- * instance that accepted it (its `replyTo`): the fast path to the shopper who stayed where they
- * ordered. Streams on every other API instance hear the result from the order module's notice
+ * Pushes the notice to the browsers following the order on this instance when this instance
+ * accepted it (or it names none), or else calls back the instance that did (its `replyTo`): the
+ * fast path to the shopper who stayed where they ordered. Streams on every other API instance hear the result from the order module's notice
  * when the order settles; if both fail, the stream and the next read show it from the database.
  * It calls back only an address its own fleet sealed: the call carries the fleet's secret.
  */
@@ -24,6 +25,7 @@ export class PushChannel implements NotificationChannel {
 
   constructor(
     private readonly streams: OrderStreams,
+    private readonly address: InstanceAddress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.callbackFailures) private readonly callbackFailures: Counter,
@@ -33,7 +35,7 @@ export class PushChannel implements NotificationChannel {
 
   async send(notice: Notice): Promise<void> {
     const { event } = notice;
-    if (!notice.replyTo) {
+    if (!notice.replyTo || this.isOwn(notice.replyTo)) {
       const reached = this.streams.push(notice.orderId, event);
       this.logger.info({ orderId: notice.orderId, streams: reached }, 'pushed to open streams');
       return;
@@ -74,5 +76,10 @@ export class PushChannel implements NotificationChannel {
       );
       throw error;
     }
+  }
+
+  /** This instance's own address: its streams are here, and a call to itself would be waste. */
+  private isOwn(replyTo: string): boolean {
+    return this.config.roles.api && replyTo === this.address.replyTo(ORDER_UPDATES_PATH);
   }
 }
