@@ -31,12 +31,28 @@ export interface DrainResult {
 
 const RETRY_FAILED_PROCESSING_MS = 1000;
 
+/** Records of one paused partition fetched and not yet taken, with how to resolve them. */
+interface HeldRecords {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+  resolveOffset: (offset: string) => void;
+  /** The assignment they were fetched under: a rebalance makes them another owner's. */
+  generation: number;
+  /** When the partition paused for them: each waits for a permit from then. */
+  since: number;
+}
+
 /**
  * Runs the records a Kafka consumer fetches in parallel beyond one per partition: each record
  * takes a permit, records of one key run in order and records of different keys alongside, and
  * a partition commits only its contiguous watermark. With no permit free, the partition is
- * paused (the fetch loop, and with it the group heartbeat, keeps going) and resumed when a
- * permit frees; records not taken are fetched again from the last one taken.
+ * paused (the fetch loop, and with it the group heartbeat, keeps going) and the records of the
+ * batch not yet taken are held; as permits free they are taken from there, and the partition
+ * is resumed only once none is held. Fetched again instead, the rest of a batch (a hundred
+ * records and more) was decoded anew for every record a freed permit let through, and every
+ * paused partition fetched at each freed permit: at a slow gateway's pace the worker spent more
+ * on fetching than on payments.
  *
  * kafkajs' own `partitionsConsumedConcurrently` stops at one record per partition, and its
  * eachMessage loop holds the heartbeat while a handler runs; this is why the transport feeds
@@ -46,6 +62,8 @@ export class RecordDispatcher {
   private readonly windows = new Map<string, OffsetWindow>();
   private readonly lanes = new KeyLanes();
   private readonly paused = new Map<string, { topic: string; partition: number }>();
+  /** Per paused partition, the records fetched and not yet taken, oldest first. */
+  private readonly held = new Map<string, HeldRecords>();
   /** Since when a partition's first record not taken has waited for a permit. */
   private readonly waitingSince = new Map<string, { offset: string; since: number }>();
   private readonly running = new Set<Promise<void>>();
@@ -63,22 +81,25 @@ export class RecordDispatcher {
     private readonly hooks: DispatcherHooks,
   ) {}
 
-  /** The consumer's eachBatch: takes what permits allow and returns at once. */
+  /** The consumer's eachBatch: takes what permits allow, holds the rest, and returns at once. */
   onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    // A fetch already under way when the partition paused: its records are held or come later.
+    if (this.held.has(`${topic}/${partition}`)) return Promise.resolve();
     const permits = this.hooks.permitsFor(topic);
-    for (const message of batch.messages) {
+    const messages = [...batch.messages];
+    while (messages.length > 0) {
       if (this.draining || !isRunning() || isStale()) break;
       if (!permits.tryTake()) {
-        this.pauseUntilFree(topic, partition, message.offset, permits);
+        const since = Date.now();
+        const generation = this.generation;
+        this.holdUntilFree(
+          { topic, partition, messages, resolveOffset, generation, since },
+          permits,
+        );
         break;
       }
-      this.hooks.onPermitsChanged(topic, permits);
-      this.measureWait(topic, partition, message.offset);
-      const window = this.windowOf(topic, partition);
-      window.take(message.offset);
-      resolveOffset(message.offset);
-      this.start({ topic, partition, message }, window, permits);
+      this.take(topic, partition, messages.shift()!, resolveOffset, permits);
     }
     return Promise.resolve();
   }
@@ -93,6 +114,7 @@ export class RecordDispatcher {
     this.generation += 1;
     this.windows.clear();
     this.pendingCommits.clear();
+    this.held.clear();
     for (const { topic, partition } of this.paused.values()) {
       this.pauseFetching([{ topic, partitions: [partition] }]);
     }
@@ -120,6 +142,22 @@ export class RecordDispatcher {
     await this.flushCommits();
     const handedBack = finishedInTime ? 0 : this.running.size;
     return { finished: running.length - handedBack, handedBack };
+  }
+
+  /** Starts one record under a permit already taken. */
+  private take(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    resolveOffset: (offset: string) => void,
+    permits: Permits,
+  ): void {
+    this.hooks.onPermitsChanged(topic, permits);
+    this.measureWait(topic, partition, message.offset);
+    const window = this.windowOf(topic, partition);
+    window.take(message.offset);
+    resolveOffset(message.offset);
+    this.start({ topic, partition, message }, window, permits);
   }
 
   private start(record: TakenRecord, window: OffsetWindow, permits: Permits): void {
@@ -170,21 +208,44 @@ export class RecordDispatcher {
     return window;
   }
 
-  private pauseUntilFree(topic: string, partition: number, offset: string, permits: Permits) {
+  /**
+   * Pauses the partition and keeps its records not taken; each time a permit may be free, takes
+   * what it can of them, and resumes the partition once none is left. Partitions waiting take
+   * turns: one that got a permit waits behind the others for the next.
+   */
+  private holdUntilFree(records: HeldRecords, permits: Permits): void {
+    const { topic, partition } = records;
     const id = `${topic}/${partition}`;
-    if (this.waitingSince.get(id)?.offset !== offset) {
-      this.waitingSince.set(id, { offset, since: Date.now() });
-    }
+    this.held.set(id, records);
     if (this.paused.has(id)) return;
     this.pauseFetching([{ topic, partitions: [partition] }]);
     this.paused.set(id, { topic, partition });
     this.hooks.onPausedChanged(topic, this.pausedOf(topic));
-    permits.whenFree(() => {
-      this.paused.delete(id);
+    const onFree = () => {
       if (this.draining) return;
+      const waiting = this.held.get(id);
+      if (waiting && waiting.generation === this.generation) {
+        let took = false;
+        while (waiting.messages.length > 0 && permits.tryTake()) {
+          took = true;
+          const message = waiting.messages.shift()!;
+          // Every record held has waited since the partition paused.
+          this.waitingSince.set(id, { offset: message.offset, since: waiting.since });
+          this.take(topic, partition, message, waiting.resolveOffset, permits);
+        }
+        if (waiting.messages.length > 0) {
+          // Behind the partitions called back with it, which register again as this call runs.
+          if (took) queueMicrotask(() => permits.whenFree(onFree));
+          else permits.whenFree(onFree);
+          return;
+        }
+      }
+      this.held.delete(id);
+      this.paused.delete(id);
       this.resumeFetching([{ topic, partitions: [partition] }]);
       this.hooks.onPausedChanged(topic, this.pausedOf(topic));
-    });
+    };
+    permits.whenFree(onFree);
   }
 
   /**
