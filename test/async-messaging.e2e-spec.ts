@@ -4,8 +4,7 @@ import { loadConfig } from '../src/config/app-config';
 import { MessageRetention } from '../src/messaging/message-retention';
 import { EventStream } from './support/event-stream';
 import { produce, readTopic } from './support/kafka-records';
-import { AppProcess, freePort, TEST_INTERNAL_SECRET } from './support/app-process';
-import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
+import { AppProcess, freePort, workerEnvironment } from './support/app-process';
 import { metricReaches, metricValue, seriesValue } from './support/metrics';
 import { Shopper } from './support/shopper';
 import { waitFor } from './support/wait-for';
@@ -179,20 +178,7 @@ describe('a result whose callback fails', () => {
       PUBLIC_URL: 'http://127.0.0.1:9',
       KAFKA_TOPIC_PREFIX: prefix,
     });
-    worker = AppProcess.start(
-      {
-        DATABASE_URL: process.env[E2E_DATABASE_ENV]!,
-        KAFKA_BROKERS: process.env[E2E_KAFKA_ENV]!,
-        KAFKA_TOPIC_PREFIX: prefix,
-        KAFKA_PARTITIONS: '3',
-        APP_ROLES: 'worker',
-        INTERNAL_SECRET: TEST_INTERNAL_SECRET,
-        GATEWAY_LATENCY_MS: '5',
-        SEED_DEMO_CATALOGUE: 'false',
-        LOG_LEVEL: 'warn',
-      },
-      await freePort(),
-    );
+    worker = AppProcess.start(workerEnvironment(prefix), await freePort());
     await worker.ready();
     await switchMode(app, 'async');
   });

@@ -1,7 +1,6 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AppProcess, freePort } from './support/app-process';
-import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
+import { AppProcess, freePort, workerEnvironment } from './support/app-process';
 import { Shopper } from './support/shopper';
 import {
   finalOrder,
@@ -69,26 +68,20 @@ describe('worker callbacks to the replyTo of an order', () => {
       KAFKA_TOPIC_PREFIX: prefix,
     });
     worker = AppProcess.start(
-      {
-        DATABASE_URL: process.env[E2E_DATABASE_ENV]!,
-        KAFKA_BROKERS: process.env[E2E_KAFKA_ENV]!,
-        KAFKA_TOPIC_PREFIX: prefix,
-        KAFKA_PARTITIONS: '3',
-        APP_ROLES: 'worker',
-        INTERNAL_SECRET: workerSecret,
-        GATEWAY_LATENCY_MS: '5',
-        SEED_DEMO_CATALOGUE: 'false',
-        LOG_LEVEL: 'warn',
-      },
+      workerEnvironment(prefix, { INTERNAL_SECRET: workerSecret }),
       await freePort(),
     );
     await worker.ready();
     await switchMode(api, 'async');
-    const shopper = new Shopper(api, newShopper());
-    const placed = await shopper.buy(await newProduct(api.db, { stock: 1 }));
+    return buyAndPay(api);
+  }
+
+  async function buyAndPay(app: TestApp): Promise<string> {
+    const shopper = new Shopper(app, newShopper());
+    const placed = await shopper.buy(await newProduct(app.db, { stock: 1 }));
     expect(placed.status).toBe(202);
     const orderId = placed.body.id as string;
-    expect((await finalOrder(api, shopper.id, orderId)).status).toBe('PAID');
+    expect((await finalOrder(app, shopper.id, orderId)).status).toBe('PAID');
     return orderId;
   }
 
@@ -123,11 +116,7 @@ describe('worker callbacks to the replyTo of an order', () => {
       KAFKA_TOPIC_PREFIX: newTopicPrefix(),
     });
     await switchMode(api, 'async');
-    const shopper = new Shopper(api, newShopper());
-    const placed = await shopper.buy(await newProduct(api.db, { stock: 1 }));
-    expect(placed.status).toBe(202);
-    const orderId = placed.body.id as string;
-    expect((await finalOrder(api, shopper.id, orderId)).status).toBe('PAID');
+    const orderId = await buyAndPay(api);
     const [{ status }] = await api.db.query<{ status: string }[]>(
       `SELECT status FROM notifications WHERE order_id = $1 AND channel = 'push'`,
       [orderId],

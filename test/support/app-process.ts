@@ -4,11 +4,34 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './database-url';
 
 export const BUILT_SERVER = join(__dirname, '..', '..', 'dist', 'main.js');
 
 /** The INTERNAL_SECRET the tests' instances share, unless a test gives its own. */
 export const TEST_INTERNAL_SECRET = 'shared-internal-secret-for-tests';
+
+/**
+ * A worker process's environment: the tests' PostgreSQL and broker, the topics of `prefix`, the
+ * fleet's secret and a fast simulated gateway; `env` adds to it or overrides it.
+ */
+export function workerEnvironment(
+  prefix: string,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: process.env[E2E_DATABASE_ENV]!,
+    KAFKA_BROKERS: process.env[E2E_KAFKA_ENV]!,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '3',
+    APP_ROLES: 'worker',
+    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    GATEWAY_LATENCY_MS: '5',
+    SEED_DEMO_CATALOGUE: 'false',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
 
 /** The built server (dist/main.js) running as its own process, as an operator runs it. */
 export class AppProcess {

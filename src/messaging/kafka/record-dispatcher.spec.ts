@@ -66,12 +66,17 @@ function batchOf(partition: number, from: number, count: number, key?: (n: numbe
   return { payload, resolved };
 }
 
+/** A dispatcher over `size` permits, a fake consumer and work the test finishes. */
+function setUp(size: number) {
+  const permits = new Permits(size);
+  const consumer = fakeConsumer();
+  const work = heldOpenWork(permits);
+  return { ...consumer, work, dispatcher: new RecordDispatcher(consumer.consumer, work.hooks) };
+}
+
 describe('RecordDispatcher', () => {
   it('runs as many records as there are permits, then holds the rest of the batch and pauses', async () => {
-    const permits = new Permits(2);
-    const { consumer, calls } = fakeConsumer();
-    const work = heldOpenWork(permits);
-    const dispatcher = new RecordDispatcher(consumer, work.hooks);
+    const { dispatcher, work, calls } = setUp(2);
 
     const { payload, resolved } = batchOf(0, 10, 5);
     await dispatcher.onBatch(payload);
@@ -83,10 +88,7 @@ describe('RecordDispatcher', () => {
   });
 
   it('takes held records as permits free, and resumes fetching only when none is left', async () => {
-    const permits = new Permits(2);
-    const { consumer, calls } = fakeConsumer();
-    const work = heldOpenWork(permits);
-    const dispatcher = new RecordDispatcher(consumer, work.hooks);
+    const { dispatcher, work, calls } = setUp(2);
     const { payload, resolved } = batchOf(0, 10, 5);
     await dispatcher.onBatch(payload);
 
@@ -102,10 +104,7 @@ describe('RecordDispatcher', () => {
   });
 
   it('ignores a batch of a partition whose records are held: they are fetched again after', async () => {
-    const permits = new Permits(1);
-    const { consumer } = fakeConsumer();
-    const work = heldOpenWork(permits);
-    const dispatcher = new RecordDispatcher(consumer, work.hooks);
+    const { dispatcher, work } = setUp(1);
     await dispatcher.onBatch(batchOf(0, 0, 3).payload);
 
     const late = batchOf(0, 1, 4);
@@ -118,10 +117,7 @@ describe('RecordDispatcher', () => {
   });
 
   it('lets waiting partitions take turns for freed permits', async () => {
-    const permits = new Permits(1);
-    const { consumer } = fakeConsumer();
-    const work = heldOpenWork(permits);
-    const dispatcher = new RecordDispatcher(consumer, work.hooks);
+    const { dispatcher, work } = setUp(1);
     await dispatcher.onBatch(batchOf(0, 0, 3).payload);
     await dispatcher.onBatch(batchOf(1, 0, 3).payload);
     await dispatcher.onBatch(batchOf(2, 0, 3).payload);
@@ -133,10 +129,7 @@ describe('RecordDispatcher', () => {
   });
 
   it('runs records of one key in order and of different keys alongside', async () => {
-    const permits = new Permits(10);
-    const { consumer } = fakeConsumer();
-    const work = heldOpenWork(permits);
-    const dispatcher = new RecordDispatcher(consumer, work.hooks);
+    const { dispatcher, work } = setUp(10);
     const keys = ['a', 'b', 'a', 'c'];
     await dispatcher.onBatch(batchOf(0, 0, 4, (n) => keys[n]).payload);
     await Promise.resolve();
@@ -147,10 +140,7 @@ describe('RecordDispatcher', () => {
   });
 
   it('commits only the contiguous watermark of what finished', async () => {
-    const permits = new Permits(10);
-    const { consumer, committed } = fakeConsumer();
-    const work = heldOpenWork(permits);
-    const dispatcher = new RecordDispatcher(consumer, work.hooks);
+    const { dispatcher, work, committed } = setUp(10);
     await dispatcher.onBatch(batchOf(0, 0, 3).payload);
 
     await work.done('0:1');
@@ -162,10 +152,7 @@ describe('RecordDispatcher', () => {
   });
 
   it('drains: takes nothing more, waits for what runs and commits it; held records stay for the next owner', async () => {
-    const permits = new Permits(1);
-    const { consumer, calls, committed } = fakeConsumer();
-    const work = heldOpenWork(permits);
-    const dispatcher = new RecordDispatcher(consumer, work.hooks);
+    const { dispatcher, work, calls, committed } = setUp(1);
     await dispatcher.onBatch(batchOf(0, 0, 3).payload);
 
     const draining = dispatcher.drain([TOPIC], (all) => all.then(() => true));
