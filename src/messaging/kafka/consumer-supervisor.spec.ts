@@ -31,6 +31,7 @@ function supervise(leaveGroup: SupervisorHooks['leaveGroup'] = () => Promise.res
   const consumer = new ConsumerEvents();
   const supervisor = new ConsumerSupervisor(consumer as unknown as Consumer, {
     onJoined: () => undefined,
+    onAssignmentEnding: () => undefined,
     leaveGroup,
     onCrashed: () => undefined,
     onUnrecoverable: () => undefined,

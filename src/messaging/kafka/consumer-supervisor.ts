@@ -27,6 +27,8 @@ export interface ConsumerState {
 
 export interface SupervisorHooks {
   onJoined(assignment: ConsumerGroupJoinEvent['payload']['memberAssignment']): void;
+  /** The member's partitions may go to another: a rebalance begins, or it crashed or stops. */
+  onAssignmentEnding(): void;
   /** Drops a member of the group this consumer no longer is; true once it is gone. */
   leaveGroup(groupId: string, memberId: string): Promise<boolean>;
   onCrashed(error: unknown, restartInMs: number): void;
@@ -125,12 +127,19 @@ export class ConsumerSupervisor {
       this.hooks.onJoined(payload.memberAssignment);
     });
     this.consumer.on(events.HEARTBEAT, () => this.set({ lastHeartbeatAt: new Date() }));
-    this.consumer.on(events.REBALANCING, () => this.set({ status: 'rebalancing' }));
+    this.consumer.on(events.REBALANCING, () => {
+      this.hooks.onAssignmentEnding();
+      this.set({ status: 'rebalancing' });
+    });
     // A restart that fails stops and disconnects the consumer again: it is still restarting.
     this.consumer.on(events.DISCONNECT, () => this.settle('disconnected'));
-    this.consumer.on(events.STOP, () => this.settle('stopped'));
+    this.consumer.on(events.STOP, () => {
+      this.hooks.onAssignmentEnding();
+      this.settle('stopped');
+    });
     // kafkajs has already stopped and disconnected the consumer when it reports the crash.
     this.consumer.on(events.CRASH, ({ payload }) => {
+      this.hooks.onAssignmentEnding();
       if (this.stopped) return;
       const delay = RESTART_DELAYS_MS[Math.min(this.crashesInARow, RESTART_DELAYS_MS.length - 1)];
       this.crashesInARow += 1;

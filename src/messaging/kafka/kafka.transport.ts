@@ -98,6 +98,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         dispatcher.onRebalance();
         this.log.info({ assigned: assignment }, 'joined consumer group');
       },
+      onAssignmentEnding: () => dispatcher.onAssignmentEnding(),
       leaveGroup: async (groupId, memberId) => {
         const gone = await this.clients.leaveGroup(groupId, memberId);
         if (gone)

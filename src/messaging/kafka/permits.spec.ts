@@ -28,4 +28,17 @@ describe('Permits', () => {
     expect(permits.tryTake()).toBe(true);
     expect(permits.inUse()).toBe(2);
   });
+
+  it('calls every listener though one throws, then throws its error', () => {
+    const permits = new Permits(1);
+    permits.tryTake();
+    const called: string[] = [];
+    permits.whenFree(() => {
+      called.push('first');
+      throw new Error('listener failed');
+    });
+    permits.whenFree(() => called.push('second'));
+    expect(() => permits.give()).toThrow('listener failed');
+    expect(called).toEqual(['first', 'second']);
+  });
 });

@@ -43,6 +43,15 @@ export class Permits {
     if (this.held >= this.size) return;
     const listeners = [...this.waiting];
     this.waiting.clear();
-    for (const listener of listeners) listener();
+    // One listener failing must not drop the others: they would wait for good.
+    const failures: unknown[] = [];
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   }
 }

@@ -57,13 +57,14 @@ function batchOf(partition: number, from: number, count: number, key?: (n: numbe
     const offset = String(from + i);
     return { offset, key: Buffer.from(key ? key(from + i) : `order-${offset}`), value: null };
   }) as unknown as KafkaMessage[];
+  const consumer = { running: true, sought: false };
   const payload = {
     batch: { topic: TOPIC, partition, messages },
     resolveOffset: (offset: string) => resolved.push(offset),
-    isRunning: () => true,
-    isStale: () => false,
+    isRunning: () => consumer.running,
+    isStale: () => consumer.sought,
   } as unknown as EachBatchPayload;
-  return { payload, resolved };
+  return { payload, resolved, consumer };
 }
 
 /** A dispatcher over `size` permits, a fake consumer and work the test finishes. */
@@ -126,6 +127,34 @@ describe('RecordDispatcher', () => {
     await work.done('0:1');
     await work.done('1:0');
     expect(work.started).toEqual(['0:0', '0:1', '1:0', '2:0']);
+  });
+
+  it('starts no held record once the assignment is ending; the partition fetches again', async () => {
+    const { dispatcher, work, calls } = setUp(1);
+    const { payload, resolved } = batchOf(0, 0, 3);
+    await dispatcher.onBatch(payload);
+
+    dispatcher.onAssignmentEnding();
+    await work.done('0:0');
+    expect(work.started).toEqual(['0:0']);
+    expect(resolved).toEqual(['0']);
+    expect(calls).toEqual(['pause 0', 'resume 0']);
+  });
+
+  it('starts no held record of a consumer that stopped or of a partition sought elsewhere', async () => {
+    const { dispatcher, work, calls } = setUp(1);
+    const stopping = batchOf(0, 0, 2);
+    const sought = batchOf(1, 0, 2);
+    await dispatcher.onBatch(stopping.payload);
+    await dispatcher.onBatch(sought.payload);
+    expect(work.started).toEqual(['0:0']);
+
+    stopping.consumer.running = false;
+    sought.consumer.sought = true;
+    await work.done('0:0');
+    expect(work.started).toEqual(['0:0']);
+    expect([stopping.resolved, sought.resolved]).toEqual([['0'], []]);
+    expect(calls).toEqual(['pause 0', 'pause 1', 'resume 0', 'resume 1']);
   });
 
   it('runs records of one key in order and of different keys alongside', async () => {

@@ -37,6 +37,9 @@ interface HeldRecords {
   partition: number;
   messages: KafkaMessage[];
   resolveOffset: (offset: string) => void;
+  /** Whether the consumer still runs, and the partition was not sought elsewhere. */
+  isRunning: () => boolean;
+  isStale: () => boolean;
   /** The assignment they were fetched under: a rebalance makes them another owner's. */
   generation: number;
   /** When the partition paused for them: each waits for a permit from then. */
@@ -91,12 +94,8 @@ export class RecordDispatcher {
     while (messages.length > 0) {
       if (this.draining || !isRunning() || isStale()) break;
       if (!permits.tryTake()) {
-        const since = Date.now();
-        const generation = this.generation;
-        this.holdUntilFree(
-          { topic, partition, messages, resolveOffset, generation, since },
-          permits,
-        );
+        const held = { topic, partition, messages, resolveOffset, isRunning, isStale };
+        this.holdUntilFree({ ...held, generation: this.generation, since: Date.now() }, permits);
         break;
       }
       this.take(topic, partition, messages.shift()!, resolveOffset, permits);
@@ -119,6 +118,15 @@ export class RecordDispatcher {
       this.pauseFetching([{ topic, partitions: [partition] }]);
     }
     if (this.draining) this.pauseFetching(this.drainedTopics.map((topic) => ({ topic })));
+  }
+
+  /**
+   * The assignment is ending (a rebalance begins, the consumer crashed or stops): records held
+   * may be another member's by the time a permit frees, so none of them is started. Their
+   * partitions resume when one does, and fetch again from the last record taken.
+   */
+  onAssignmentEnding(): void {
+    this.held.clear();
   }
 
   inFlight(): number {
@@ -224,7 +232,7 @@ export class RecordDispatcher {
     const onFree = () => {
       if (this.draining) return;
       const waiting = this.held.get(id);
-      if (waiting && waiting.generation === this.generation) {
+      if (waiting && this.stillOurs(waiting)) {
         let took = false;
         while (waiting.messages.length > 0 && permits.tryTake()) {
           took = true;
@@ -246,6 +254,10 @@ export class RecordDispatcher {
       this.hooks.onPausedChanged(topic, this.pausedOf(topic));
     };
     permits.whenFree(onFree);
+  }
+
+  private stillOurs(held: HeldRecords): boolean {
+    return held.generation === this.generation && held.isRunning() && !held.isStale();
   }
 
   /**

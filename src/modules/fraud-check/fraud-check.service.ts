@@ -76,7 +76,7 @@ export class FraudCheckService {
                    SELECT count(*) FROM fraud_decisions
                     WHERE user_id = $1 AND decided_at > now() - make_interval(secs => w.seconds)
                  ))), '[]')
-            FROM (SELECT DISTINCT (params->>'windowSeconds')::int AS seconds
+            FROM (SELECT DISTINCT (params->>'windowSeconds')::float8 AS seconds
                     FROM fraud_rules WHERE enabled AND kind = 'velocity') w) AS "ordersWithin"`,
       [request.userId, request.orderId],
     );

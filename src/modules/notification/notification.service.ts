@@ -45,7 +45,10 @@ export class NotificationService {
           return { id, error: null };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          this.logger.error({ orderId: notice.orderId, channel: name, error: message }, 'send failed');
+          this.logger.error(
+            { orderId: notice.orderId, channel: name, error: message },
+            'send failed',
+          );
           return { id, error: message };
         }
       }),

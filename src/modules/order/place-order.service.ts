@@ -158,7 +158,11 @@ export class PlaceOrderService {
         lines.map((line) => line.unitPriceCents),
         lines.map((line) => line.quantity),
         watchWindowMs(this.config.watchdog, order.mode) / 1000,
-        JSON.stringify({ amountCents: order.amountCents, currency: order.currency, mode: order.mode }),
+        JSON.stringify({
+          amountCents: order.amountCents,
+          currency: order.currency,
+          mode: order.mode,
+        }),
       ],
     );
     return { createdAt: written.created_at, updatedAt: written.updated_at };

@@ -80,6 +80,12 @@ export class PushChannel implements NotificationChannel {
 
   /** This instance's own address: its streams are here, and a call to itself would be waste. */
   private isOwn(replyTo: string): boolean {
-    return this.config.roles.api && replyTo === this.address.replyTo(ORDER_UPDATES_PATH);
+    if (!this.config.roles.api) return false;
+    try {
+      return replyTo === this.address.replyTo(ORDER_UPDATES_PATH);
+    } catch {
+      // Not listening yet (a result from before a restart, consumed at boot): no stream is open.
+      return false;
+    }
   }
 }
