@@ -66,10 +66,10 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
         heartbeatInterval: config.kafka?.heartbeatIntervalMs,
         rebalanceTimeout: config.kafka?.rebalanceTimeoutMs,
         retry: { restartOnFailure: ConsumerSupervisor.restartOnFailure },
-        // A paused partition is fetched again from its first record not taken, and the whole
-        // fetch decoded: with a backlog, kafkajs' 1 MB default decodes ~1500 records to take one.
-        // Not far below a relay's batch of 100 messages, though: a record batch larger than this
-        // comes whole only for the first partition of a fetch.
+        // What a paused partition holds in memory until permits free (the records of its batch
+        // not taken): kafkajs' 1 MB default is ~1500 records a partition. Not far below a relay's
+        // batch of 100 messages, though: a record batch larger than this comes whole only for the
+        // first partition of a fetch.
         maxBytesPerPartition: config.kafka?.maxBytesPerPartition ?? 65_536,
         // kafkajs stops a consumer only once its fetch under way returns, and a fetch with
         // nothing to return (an idle worker's, or a paused one's sleep) lasts this long
