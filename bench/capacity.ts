@@ -4,11 +4,11 @@ import { freshDatabase } from '../test/support/fresh-database';
 import { CpuSplit, cpuMeter } from './cpu';
 import { offerLoad, percentile } from './load';
 import {
-  fillCarts,
   Layout,
   SaleBench,
   shopperIds,
   startApps,
+  stockFor,
   stopApps,
   untilAllFinal,
 } from './sale';
@@ -76,12 +76,7 @@ export async function climb(
     const groups = [WARM_UP_PER_SECOND, ...rates, ...rates].map((rate, n) =>
       shopperIds(`climb-${n}`, Math.round(rate * plan.seconds)),
     );
-    await db.query(
-      `INSERT INTO products (sku, name, price_cents, currency, stock)
-       VALUES ($1, 'Capacity tee', 1900, 'EUR', $2)`,
-      [SKU, groups.flat().length],
-    );
-    for (const group of groups) await fillCarts(db, group, SKU);
+    await stockFor(db, { sku: SKU, name: 'Capacity tee', priceCents: 1900 }, groups.flat());
     const appPids = Object.fromEntries(
       Object.entries(apps.named).map(([role, app]) => [role, [app.pid]]),
     );

@@ -245,12 +245,7 @@ export async function startApps(
 /** A short sale of another product first, so neither mode is measured on a cold process. */
 async function warmUp(bench: SaleBench, scenario: Scenario, url: string, db: Client) {
   const shoppers = shopperIds('warm-up', bench.gatewayPerSecond * 2);
-  await db.query(
-    `INSERT INTO products (sku, name, price_cents, currency, stock)
-     VALUES ('WARM-UP', 'Warm-up socks', 900, 'EUR', $1)`,
-    [shoppers.length],
-  );
-  await fillCarts(db, shoppers, 'WARM-UP');
+  await stockFor(db, { sku: 'WARM-UP', name: 'Warm-up socks', priceCents: 900 }, shoppers);
   await offerLoad({ url, shoppers, perSecond: bench.gatewayPerSecond, timeoutMs: bench.timeoutMs });
   if ((await untilAllFinal(db, performance.now(), 30)) === null) {
     throw new Error(`${scenario.name}: the warm-up orders did not settle within 30 s`);
@@ -264,6 +259,19 @@ async function stockTheSale(db: Client, scenario: Scenario): Promise<void> {
     [SKU, PRICE_CENTS, scenario.stock],
   );
   await fillCarts(db, shopperIds('shopper', scenario.shoppers), SKU);
+}
+
+/** A product with a unit for each of `shoppers`, and that unit in each one's cart. */
+export async function stockFor(
+  db: Client,
+  product: { sku: string; name: string; priceCents: number },
+  shoppers: string[],
+): Promise<void> {
+  await db.query(
+    `INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, $2, $3, 'EUR', $4)`,
+    [product.sku, product.name, product.priceCents, shoppers.length],
+  );
+  await fillCarts(db, shoppers, product.sku);
 }
 
 /** One unit of `sku` in each shopper's cart. */

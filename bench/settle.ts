@@ -3,11 +3,11 @@ import { Client } from 'pg';
 import { freshDatabase } from '../test/support/fresh-database';
 import { offerLoad } from './load';
 import {
-  fillCarts,
   outcomesOf,
   SaleBench,
   shopperIds,
   startApps,
+  stockFor,
   stopApps,
   untilAllFinal,
 } from './sale';
@@ -49,12 +49,7 @@ export async function settle(
   try {
     await db.connect();
     const shoppers = shopperIds('settle', orders);
-    await db.query(
-      `INSERT INTO products (sku, name, price_cents, currency, stock)
-       VALUES ($1, 'Settle mug', 1200, 'EUR', $2)`,
-      [SKU, orders],
-    );
-    await fillCarts(db, shoppers, SKU);
+    await stockFor(db, { sku: SKU, name: 'Settle mug', priceCents: 1200 }, shoppers);
     const started = performance.now();
     const { answers } = await offerLoad({
       url: apps.api.url,

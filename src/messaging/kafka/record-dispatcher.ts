@@ -67,8 +67,6 @@ export class RecordDispatcher {
   private readonly paused = new Map<string, { topic: string; partition: number }>();
   /** Per paused partition, the records fetched and not yet taken, oldest first. */
   private readonly held = new Map<string, HeldRecords>();
-  /** Since when a partition's first record not taken has waited for a permit. */
-  private readonly waitingSince = new Map<string, { offset: string; since: number }>();
   private readonly running = new Set<Promise<void>>();
   private readonly pendingCommits = new Map<
     string,
@@ -98,7 +96,7 @@ export class RecordDispatcher {
         this.holdUntilFree({ ...held, generation: this.generation, since: Date.now() }, permits);
         break;
       }
-      this.take(topic, partition, messages.shift()!, resolveOffset, permits);
+      this.take(topic, partition, messages.shift()!, resolveOffset, permits, null);
     }
     return Promise.resolve();
   }
@@ -152,16 +150,17 @@ export class RecordDispatcher {
     return { finished: running.length - handedBack, handedBack };
   }
 
-  /** Starts one record under a permit already taken. */
+  /** Starts one record under a permit already taken; `heldSince` when it waited held, else null. */
   private take(
     topic: string,
     partition: number,
     message: KafkaMessage,
     resolveOffset: (offset: string) => void,
     permits: Permits,
+    heldSince: number | null,
   ): void {
     this.hooks.onPermitsChanged(topic, permits);
-    this.measureWait(topic, partition, message.offset);
+    this.hooks.onWaited(topic, heldSince === null ? 0 : (Date.now() - heldSince) / 1000);
     const window = this.windowOf(topic, partition);
     window.take(message.offset);
     resolveOffset(message.offset);
@@ -237,9 +236,7 @@ export class RecordDispatcher {
         while (waiting.messages.length > 0 && permits.tryTake()) {
           took = true;
           const message = waiting.messages.shift()!;
-          // Every record held has waited since the partition paused.
-          this.waitingSince.set(id, { offset: message.offset, since: waiting.since });
-          this.take(topic, partition, message, waiting.resolveOffset, permits);
+          this.take(topic, partition, message, waiting.resolveOffset, permits, waiting.since);
         }
         if (waiting.messages.length > 0) {
           // Behind the partitions called back with it, which register again as this call runs.
@@ -277,17 +274,6 @@ export class RecordDispatcher {
       this.consumer.resume(partitions);
     } catch {
       // not running: nothing is paused
-    }
-  }
-
-  private measureWait(topic: string, partition: number, offset: string): void {
-    const id = `${topic}/${partition}`;
-    const waiting = this.waitingSince.get(id);
-    if (waiting?.offset === offset) {
-      this.waitingSince.delete(id);
-      this.hooks.onWaited(topic, (Date.now() - waiting.since) / 1000);
-    } else {
-      this.hooks.onWaited(topic, 0);
     }
   }
 
