@@ -14,7 +14,6 @@ import { applyServerLimits } from './http/server-limits';
 import { DatabaseOutage } from './database/database-outage';
 import { DatabaseUnavailableFilter } from './http/database-unavailable.filter';
 import { DomainErrorFilter } from './http/domain-error.filter';
-import { traceIdOf } from './ops/logging';
 import { InProcessServer } from './messaging/in-process.server';
 import { KafkaTransport } from './messaging/kafka/kafka.transport';
 import { ADMIN_AUTH } from './http/admin/admin.guard';
@@ -23,7 +22,8 @@ import { InstanceAddress } from './http/instance-address';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { PropagateHandlerErrors } from './messaging/propagate-handler-errors.filter';
-import { runWithTrace } from './messaging/trace-context';
+import { traceRequest } from './http/trace-request';
+import { ensureTraceIds } from './tracing/start-tracing';
 
 /** A worker-only instance serves its health, metrics and internal callbacks, not the API. */
 function workerOnly(request: Request, response: Response, next: NextFunction): void {
@@ -44,6 +44,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   // prom-client keeps metrics in a process-wide registry; a second app in one process (tests)
   // would otherwise fail with "already registered".
   register.clear();
+  ensureTraceIds();
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     bufferLogs: true,
@@ -52,12 +53,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    const traceId = traceIdOf(request);
-    request.id = traceId;
-    response.setHeader('X-Trace-Id', traceId);
-    runWithTrace(traceId, next);
-  });
+  app.use(traceRequest);
   // Before anything that can refuse a request, so a browser can read the refusal.
   if (config.http.corsOrigins.length > 0) app.enableCors(corsOptions(config.http.corsOrigins));
   app.use(securityHeaders());

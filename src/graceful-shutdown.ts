@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { ShutdownDeadline } from './runtime/shutdown-deadline';
+import { stopTracing } from './tracing/start-tracing';
 
 /**
  * Shuts the instance down on SIGTERM or SIGINT: drains and closes everything within
@@ -23,8 +24,9 @@ export function shutDownOnSignals(app: INestApplication, graceMs: number): void 
       process.exit(1);
     }, graceMs).unref();
     app.close().then(
-      () => {
+      async () => {
         logger.log({ durationMs: deadline.elapsedMs(), graceMs }, 'shut down', 'Shutdown');
+        await deadline.waitFor(stopTracing());
         process.exit(0);
       },
       (error: unknown) => {

@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Shopper } from './support/shopper';
 import { newProduct, newShopper, startApp, TestApp } from './support/test-app';
 
@@ -76,10 +77,15 @@ describe('operating the app: health, metrics, API docs', () => {
     expect(ui.text).toMatch(/swagger/i);
   });
 
-  it('echoes the caller trace id, or gives one', async () => {
-    const given = await app.http().get('/products').set('X-Trace-Id', 'trace-from-the-edge-1');
-    expect(given.headers['x-trace-id']).toBe('trace-from-the-edge-1');
+  it("continues the caller's W3C trace, or starts one, and answers its id", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const given = await app
+      .http()
+      .get('/products')
+      .set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+    expect(given.headers['x-trace-id']).toBe(traceId);
     const fresh = await app.http().get('/products');
-    expect(fresh.headers['x-trace-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fresh.headers['x-trace-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(fresh.headers['x-trace-id']).not.toBe(traceId);
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
@@ -11,7 +11,7 @@ describe('API-only and worker-only instances', () => {
   let worker: AppProcess;
   const shopper = `roles-${randomUUID().slice(0, 8)}`;
   const sku = `ROLES-${randomUUID().slice(0, 8).toUpperCase()}`;
-  const trace = `trace-roles-${randomUUID()}`;
+  const trace = randomBytes(16).toString('hex');
 
   beforeAll(async () => {
     const shared = {
@@ -64,7 +64,10 @@ describe('API-only and worker-only instances', () => {
 
     const placed = await call(api, '/orders', {
       method: 'POST',
-      headers: { 'Idempotency-Key': randomUUID(), 'X-Trace-Id': trace },
+      headers: {
+        'Idempotency-Key': randomUUID(),
+        traceparent: `00-${trace}-${randomBytes(8).toString('hex')}-01`,
+      },
       body: JSON.stringify({ paymentToken: 'tok_visa' }),
     });
     const order = (await placed.json()) as {

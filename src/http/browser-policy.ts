@@ -32,7 +32,7 @@ export function corsOptions(
   return {
     origin: origins,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Content-Type', 'X-User-Id', 'Idempotency-Key', 'X-Trace-Id'],
+    allowedHeaders: ['Content-Type', 'X-User-Id', 'Idempotency-Key', 'traceparent', 'tracestate'],
     exposedHeaders: ['X-Trace-Id', 'Idempotent-Replayed', 'Location', 'Retry-After'],
     credentials: false,
     // Browsers cap it (Chromium at 2 hours); ten minutes spares a preflight per call.

@@ -2,10 +2,11 @@ import { BaseRpcContext, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Delivery, runWithDelivery } from './delivery';
 import { Envelope } from './envelope';
-import { runWithTrace } from './trace-context';
+import { inSpan } from '../tracing/in-span';
 
 /**
- * Runs every handler the server has for `pattern` and resolves when all of them are done,
+ * Runs every handler the server has for `pattern`, in a span of the trace in progress (the HTTP
+ * request's in-process, the record's from Kafka), and resolves when all of them are done,
  * rejecting with a handler's error. Nest returns several handlers of one pattern as one
  * Observable, which its own event path does not always wait for.
  */
@@ -18,7 +19,7 @@ export async function deliverToHandlers(
 ): Promise<boolean> {
   const handler = server.getHandlerByPattern(pattern);
   if (!handler) return false;
-  await runWithTrace(envelope.traceId, () =>
+  await inSpan(`handle ${pattern}`, { attributes: { 'order.id': envelope.key } }, () =>
     runWithDelivery(delivery, async () => {
       const result: unknown = await handler(envelope, context);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

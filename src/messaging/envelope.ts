@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidMessageError } from './invalid-message.error';
-import { currentTraceId } from './trace-context';
+import { currentTraceId, currentTraceparent } from '../tracing/trace-context';
 import { Topic } from './topics';
 
 /** What travels on a topic: a versioned body wrapped with the facts every consumer needs. */
@@ -11,7 +11,13 @@ export interface Envelope<Body = unknown> {
   type: Topic;
   version: number;
   occurredAt: string;
+  /** The W3C trace id of the work that sealed it, for the logs of every instance it reaches. */
   traceId: string;
+  /**
+   * The W3C `traceparent` of the work that sealed it: the outbox keeps it, and the message's
+   * publish continues that trace. Absent from messages sealed outside any trace.
+   */
+  traceparent?: string;
   /** Partition key: the order id, so one order's messages stay in order. */
   key: string;
   body: Body;
@@ -23,6 +29,7 @@ export const envelopeSchema = z.object({
   version: z.number().int().positive(),
   occurredAt: z.iso.datetime({ offset: true }),
   traceId: z.string().min(1),
+  traceparent: z.string().max(512).optional(),
   key: z.string().min(1),
   body: z.unknown(),
 });
@@ -50,7 +57,8 @@ export function seal<Body>(contract: Contract<Body>, body: Body, id?: string): E
     type: contract.topic,
     version: contract.version,
     occurredAt: new Date().toISOString(),
-    traceId: currentTraceId() ?? randomUUID(),
+    traceId: currentTraceId() ?? randomBytes(16).toString('hex'),
+    traceparent: currentTraceparent(),
     key: contract.keyOf(valid),
     body: valid,
   };

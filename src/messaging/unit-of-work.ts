@@ -6,6 +6,7 @@ import { DeliveryFailedError } from './delivery-failed.error';
 import { Contract, seal } from './envelope';
 import { MessageBus, Outgoing } from './message-bus';
 import { Outbox } from './outbox/outbox';
+import { inSpan } from '../tracing/in-span';
 
 export interface PublishOptions {
   /** Makes a re-published fact the same message to consumers. */
@@ -50,28 +51,31 @@ export class UnitOfWork {
     const outgoing: Outgoing[] = [];
     const lastSteps: (() => Promise<void>)[] = [];
     let staged = false;
-    const result = await this.dataSource.transaction(async (manager) => {
-      const done = await work({
-        manager,
-        lastly: (step) => lastSteps.push(step),
-        publish: (contract, body, options = {}) => {
-          if (staged) throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
-          const delivery = options.delivery ?? currentDelivery();
-          if (!delivery) {
-            throw new Error(`Publishing ${contract.topic} outside a handler needs a delivery.`);
-          }
-          outgoing.push({ envelope: seal(contract, body, options.messageId), delivery });
-        },
-      });
-      staged = true;
-      const viaKafka = outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
-      if (viaKafka.length > 0) {
-        this.bus.assertKafka();
-        await this.outbox.stage(manager, viaKafka);
-      }
-      for (const step of lastSteps) await step();
-      return done;
-    });
+    const result = await inSpan('transaction', {}, () =>
+      this.dataSource.transaction(async (manager) => {
+        const done = await work({
+          manager,
+          lastly: (step) => lastSteps.push(step),
+          publish: (contract, body, options = {}) => {
+            if (staged)
+              throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
+            const delivery = options.delivery ?? currentDelivery();
+            if (!delivery) {
+              throw new Error(`Publishing ${contract.topic} outside a handler needs a delivery.`);
+            }
+            outgoing.push({ envelope: seal(contract, body, options.messageId), delivery });
+          },
+        });
+        staged = true;
+        const viaKafka = outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
+        if (viaKafka.length > 0) {
+          this.bus.assertKafka();
+          await this.outbox.stage(manager, viaKafka);
+        }
+        for (const step of lastSteps) await step();
+        return done;
+      }),
+    );
     try {
       await this.bus.deliver(outgoing);
     } catch (error) {

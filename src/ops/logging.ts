@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage } from 'node:http';
 import { Params } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
-import { currentTraceId } from '../messaging/trace-context';
-
-const TRACE_HEADER = 'x-trace-id';
-
-/** The trace id of an HTTP request: the caller's, when it sends a sane one, or a new one. */
-export function traceIdOf(request: IncomingMessage): string {
-  const given = request.headers[TRACE_HEADER];
-  return typeof given === 'string' && /^[\w.:-]{8,128}$/.test(given) ? given : randomUUID();
-}
+import { currentTraceId } from '../tracing/trace-context';
 
 /**
  * A URL as it may be logged: each query value (a token someone put there) replaced, the names
@@ -34,7 +25,7 @@ export function loggingParams(config: AppConfig): Params {
   return {
     pinoHttp: {
       level: config.log.level,
-      genReqId: (request) => (request as { id?: string }).id ?? traceIdOf(request),
+      genReqId: (request) => (request as { id?: string }).id ?? currentTraceId() ?? randomUUID(),
       customAttributeKeys: { reqId: 'traceId' },
       // A request's own logger already carries its trace id; work started elsewhere (a message
       // handler) gets it from the trace context.

@@ -1,9 +1,12 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ROOT_CONTEXT, Span, trace } from '@opentelemetry/api';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { Counter } from 'prom-client';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { Envelope } from '../envelope';
+import { withTraceHeaders } from '../../tracing/trace-context';
+import { endFailed, endLanded, publishSpanOf } from './publish-span';
 import { KafkaClients } from './kafka-clients';
 import { KafkaTopics } from './kafka-topics';
 
@@ -49,20 +52,29 @@ export class KafkaPublisher implements OnApplicationShutdown {
     withinMs = SEND_DEADLINE_MS,
   ): Promise<(Landing | null)[]> {
     const byTopic = new Map<string, Message[]>();
+    const spans: Span[] = [];
     const messages = envelopes.map((envelope) => {
+      const span = publishSpanOf(envelope, this.topics.nameOf(envelope.type));
+      spans.push(span);
       const message: Message = {
         key: envelope.key,
         value: JSON.stringify(envelope),
-        headers: { 'message-id': envelope.id, 'trace-id': envelope.traceId },
+        headers: withTraceHeaders({ 'message-id': envelope.id }, trace.setSpan(ROOT_CONTEXT, span)),
       };
       byTopic.set(envelope.type, [...(byTopic.get(envelope.type) ?? []), message]);
       return message;
     });
-    const acknowledged = await this.sendWithin(withinMs, (producer) =>
-      this.send(producer, byTopic),
-    );
+    let acknowledged: RecordMetadata[];
+    try {
+      acknowledged = await this.sendWithin(withinMs, (producer) => this.send(producer, byTopic));
+    } catch (error) {
+      for (const span of spans) endFailed(span, error);
+      throw error;
+    }
     for (const [topic, batch] of byTopic) this.produced.inc({ topic }, batch.length);
-    return this.landings(byTopic, messages, acknowledged);
+    const landings = this.landings(byTopic, messages, acknowledged);
+    spans.forEach((span, index) => endLanded(span, landings[index]));
+    return landings;
   }
 
   /**

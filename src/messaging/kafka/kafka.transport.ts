@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { KafkaContext, ServerKafka } from '@nestjs/microservices';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { SpanKind } from '@opentelemetry/api';
 import { Consumer, KafkaMessage, Partitioners } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,8 @@ import { Metrics } from '../../ops/metrics/metric-names';
 import { deliverToHandlers } from '../deliver-to-handlers';
 import { Envelope, parseEnvelope } from '../envelope';
 import { InvalidMessageError } from '../invalid-message.error';
-import { runWithTrace } from '../trace-context';
+import { contextOf, withTraceHeaders } from '../../tracing/trace-context';
+import { inSpan, spanBetween } from '../../tracing/in-span';
 import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { DeadLetters } from '../dead-letters/dead-letters';
 import { OutboxRelay } from '../outbox/outbox-relay';
@@ -183,10 +185,43 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
   }
 
   /**
+   * Runs a record in a consumer span of the trace its `traceparent` header continues, from the
+   * moment it waited for a permit (a span of its own) to its end.
+   *
+   * Not @opentelemetry/instrumentation-kafkajs: it ends a batch's spans when eachBatch returns,
+   * which the dispatcher does at once while the records run on under their permits.
+   */
+  private process(record: TakenRecord): Promise<void> {
+    const { topic, partition, message, heldSince, tookPermitAt } = record;
+    const parent = contextOf(message.headers);
+    const options = {
+      kind: SpanKind.CONSUMER,
+      startTime: heldSince ?? tookPermitAt,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.kafka.offset': Number(message.offset),
+        'messaging.kafka.message.key': message.key?.toString(),
+      },
+    };
+    return inSpan(
+      `process ${this.topics.topicOf(topic)}`,
+      options,
+      async () => {
+        spanBetween('wait for permit', heldSince ?? tookPermitAt, tookPermitAt);
+        await this.handle(record);
+      },
+      parent,
+    );
+  }
+
+  /**
    * Runs a record's handlers, retrying a failure a bounded number of times with exponential
    * backoff (the record holds its permit, nothing else waits), then dead-letters it.
    */
-  private async process({ topic, partition, message }: TakenRecord): Promise<void> {
+  private async handle({ topic, partition, message }: TakenRecord): Promise<void> {
     const pattern = this.topics.topicOf(topic);
     let envelope: Envelope;
     try {
@@ -243,32 +278,30 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
     const reason = error instanceof Error ? error.message : String(error);
     const key = message.key?.toString() ?? '';
     const value = message.value?.toString() ?? '';
-    await runWithTrace(envelope?.traceId ?? 'none', async () => {
-      this.log.error(
-        { orderId: envelope?.key, topic, attempts, error: reason },
-        'record dead-lettered',
-      );
-      await this.publisher.publishRaw(deadLettersOf(topic), [
-        {
-          key,
-          value,
-          headers: {
-            error: reason,
-            attempts: String(attempts),
-            'original-partition': String(partition),
-            'original-offset': message.offset,
-          },
-        },
-      ]);
-      await this.deadLetters.keep({
-        kafkaTopic: topic,
-        partition,
-        offset: message.offset,
+    this.log.error(
+      { orderId: envelope?.key, topic, attempts, error: reason },
+      'record dead-lettered',
+    );
+    await this.publisher.publishRaw(deadLettersOf(topic), [
+      {
         key,
         value,
-        error: reason,
-        attempts,
-      });
+        headers: withTraceHeaders({
+          error: reason,
+          attempts: String(attempts),
+          'original-partition': String(partition),
+          'original-offset': message.offset,
+        }),
+      },
+    ]);
+    await this.deadLetters.keep({
+      kafkaTopic: topic,
+      partition,
+      offset: message.offset,
+      key,
+      value,
+      error: reason,
+      attempts,
     });
   }
 }

@@ -9,6 +9,10 @@ export interface TakenRecord {
   topic: string;
   partition: number;
   message: KafkaMessage;
+  /** When it began to wait for a permit (none was free as its batch came), else null. */
+  heldSince: number | null;
+  /** When it took its permit (epoch ms). */
+  tookPermitAt: number;
 }
 
 export interface DispatcherHooks {
@@ -164,7 +168,7 @@ export class RecordDispatcher {
     const window = this.windowOf(topic, partition);
     window.take(message.offset);
     resolveOffset(message.offset);
-    this.start({ topic, partition, message }, window, permits);
+    this.start({ topic, partition, message, heldSince, tookPermitAt: Date.now() }, window, permits);
   }
 
   private start(record: TakenRecord, window: OffsetWindow, permits: Permits): void {

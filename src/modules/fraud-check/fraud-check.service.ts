@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { inSpan } from '../../tracing/in-span';
 import { CatalogueService } from '../cart';
 import { FraudDecision } from './fraud.entities';
 import { assess, FraudAssessment, FraudRule } from './fraud-rules';
@@ -26,6 +27,15 @@ export class FraudCheckService {
    * advisory lock per shopper), so two concurrent orders cannot both slip under a window limit.
    */
   check(request: FraudCheckRequest): Promise<FraudAssessment> {
+    const attributes = { 'order.id': request.orderId };
+    return inSpan('fraud check', { attributes }, async (span) => {
+      const assessment = await this.decide(request);
+      span.setAttribute('fraud.verdict', assessment.verdict);
+      return assessment;
+    });
+  }
+
+  private decide(request: FraudCheckRequest): Promise<FraudAssessment> {
     return this.dataSource.transaction(async (manager) => {
       // Its own statement: one taken after it sees every decision committed before the lock.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [

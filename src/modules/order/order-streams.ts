@@ -3,6 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Gauge } from 'prom-client';
 import { filter, Observable, Subject } from 'rxjs';
 import { Metrics } from '../../ops/metrics/metric-names';
+import { inSpanNow } from '../../tracing/in-span';
 
 /**
  * The live streams of orders followed on this instance: what is pushed for an order reaches
@@ -20,9 +21,12 @@ export class OrderStreams {
 
   /** Pushes an event to the order's open streams; returns how many follow it here. */
   push(orderId: string, event: MessageEvent): number {
-    const stream = this.streams.get(orderId);
-    stream?.subject.next(event);
-    return stream?.followers ?? 0;
+    return inSpanNow('push to streams', { attributes: { 'order.id': orderId } }, (span) => {
+      const stream = this.streams.get(orderId);
+      stream?.subject.next(event);
+      span.setAttribute('order.streams_reached', stream?.followers ?? 0);
+      return stream?.followers ?? 0;
+    });
   }
 
   updatesOf(orderId: string): Observable<MessageEvent> {

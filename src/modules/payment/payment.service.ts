@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import { Histogram } from 'prom-client';
+import { inSpan } from '../../tracing/in-span';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
@@ -156,7 +157,19 @@ export class PaymentService {
    * lost answer cannot charge twice: the gateway answers it with the answer that was lost, and
    * an approval found that way is a payment like any other.
    */
-  private async authorize(request: PaymentRequested, reviewReasons: string[]): Promise<Decision> {
+  private authorize(request: PaymentRequested, reviewReasons: string[]): Promise<Decision> {
+    const attributes = { 'order.id': request.orderId, 'payment.attempt': request.attempt };
+    return inSpan('authorize payment', { attributes }, async (span) => {
+      const decision = await this.askGateway(request, reviewReasons);
+      span.setAttributes({
+        'payment.outcome': decision.outcome,
+        'gateway.calls': decision.gatewayCalls,
+      });
+      return decision;
+    });
+  }
+
+  private async askGateway(request: PaymentRequested, reviewReasons: string[]): Promise<Decision> {
     const patient = paysPatiently(request);
     const plan = patient
       ? patientRetries(this.config.payment, request.requestedAt)
@@ -167,16 +180,20 @@ export class PaymentService {
     let circuitOpenFor = 0;
     let call = 1;
     for (; ; call++) {
-      const paced = patient ? await this.pace.enter() : null;
+      const paced = patient
+        ? await inSpan('wait for gateway pace', {}, () => this.pace.enter())
+        : null;
       const timing = this.gatewaySeconds.startTimer();
       const startedAt = Date.now();
       try {
-        const answer = await this.gateway.authorize({
-          idempotencyKey,
-          amountCents: request.amountCents,
-          currency: request.currency,
-          paymentToken: request.paymentToken,
-        });
+        const answer = await inSpan('gateway call', { attributes: { 'gateway.call': call } }, () =>
+          this.gateway.authorize({
+            idempotencyKey,
+            amountCents: request.amountCents,
+            currency: request.currency,
+            paymentToken: request.paymentToken,
+          }),
+        );
         paced?.answered();
         timing({ result: answer.status.toLowerCase() });
         this.load.gatewayCallTook(Date.now() - startedAt);

@@ -7,7 +7,9 @@ import { APP_CONFIG } from '../../../config/config.module';
 import { unsealReplyTo } from '../../../http/fleet-reply-to';
 import { InstanceAddress } from '../../../http/instance-address';
 import { INTERNAL_SECRET_HEADER } from '../../../http/internal-secret.guard';
-import { currentTraceId } from '../../../messaging/trace-context';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan } from '../../../tracing/in-span';
+import { withTraceHeaders } from '../../../tracing/trace-context';
 import { Metrics } from '../../../ops/metrics/metric-names';
 import { ORDER_UPDATES_PATH, OrderStreams } from '../../order';
 import { Notice, NotificationChannel } from '../notification-channel';
@@ -50,18 +52,20 @@ export class PushChannel implements NotificationChannel {
       return;
     }
     try {
-      const response = await fetch(address, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          [INTERNAL_SECRET_HEADER]: this.config.callbacks.internalSecret,
-          'X-Trace-Id': currentTraceId() ?? '',
-        },
-        body: JSON.stringify({ orderId: notice.orderId, event }),
-        signal: AbortSignal.timeout(this.config.callbacks.timeoutMs),
-        // A redirect would carry the secret to an address nobody sealed.
-        redirect: 'error',
-      });
+      const attributes = { 'order.id': notice.orderId };
+      const response = await inSpan('call back', { kind: SpanKind.CLIENT, attributes }, () =>
+        fetch(address, {
+          method: 'POST',
+          headers: withTraceHeaders({
+            'Content-Type': 'application/json',
+            [INTERNAL_SECRET_HEADER]: this.config.callbacks.internalSecret,
+          }),
+          body: JSON.stringify({ orderId: notice.orderId, event }),
+          signal: AbortSignal.timeout(this.config.callbacks.timeoutMs),
+          // A redirect would carry the secret to an address nobody sealed.
+          redirect: 'error',
+        }),
+      );
       if (!response.ok) throw new Error(`${address} answered ${response.status}`);
       const reached = response.headers.get('x-streams-reached');
       this.logger.info(
