@@ -366,6 +366,24 @@ describe('hostile input gets a clean 4xx, never a 5xx, and leaves nothing behind
     await switchMode(app, 'sync');
   });
 
+  it('the routes that take only a header: GET /cart and the admin GETs', () =>
+    barrage(
+      fc.oneof(
+        shopperHeaders.map((headers) => ({ method: 'get' as const, path: '/cart', headers })),
+        fc
+          .record({
+            path: fc.constantFrom(
+              '/admin/mode',
+              '/admin/backpressure',
+              '/admin/figures',
+              '/admin/me',
+            ),
+            headers: adminHeaders,
+          })
+          .map(({ path, headers }) => ({ method: 'get' as const, path, headers })),
+      ),
+    ));
+
   it('the admin routes with a path or a query', () =>
     barrage(
       fc
