@@ -184,6 +184,33 @@ describe('the public API at the edge: hostile or clumsy clients get a 4xx', () =
     );
   });
 
+  it('declares the error shape, details and all, on the 404, 409, 422 and 429 of the shopper routes', async () => {
+    const document = (await app.http().get('/docs-json')).body;
+    expect(document.components.schemas.ErrorBody.properties.details).toMatchObject({
+      type: 'object',
+    });
+    expect(document.components.schemas.ErrorBody.required).not.toContain('details');
+    const declared = {
+      '/cart/items': { post: ['409'] },
+      '/cart/items/{sku}': { patch: ['409'], delete: ['409'] },
+      '/orders': { post: ['409', '422'] },
+      '/orders/{id}/payment-retries': { post: ['404', '409'] },
+      '/orders/{id}/events': { get: ['429'] },
+    };
+    for (const [path, operations] of Object.entries(declared)) {
+      for (const [method, statuses] of Object.entries(operations)) {
+        for (const status of statuses) {
+          const content = document.paths[path][method].responses[status]?.content;
+          expect(`${method} ${path} ${status}: ${JSON.stringify(content)}`).toBe(
+            `${method} ${path} ${status}: ${JSON.stringify({
+              'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } },
+            })}`,
+          );
+        }
+      }
+    }
+  });
+
   it('keeps CORS off unless origins are listed', async () => {
     const preflight = await app
       .http()

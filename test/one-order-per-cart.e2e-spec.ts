@@ -203,22 +203,32 @@ describe("a shopper retrying another shopper's payment", () => {
   });
   afterAll(() => app.close());
 
-  it('gets 404 whether or not the key is the owner’s, and learns nothing of it', async () => {
-    const sku = await newProduct(app.db, { stock: 5 });
-    const alice = new Shopper(app, newShopper());
-    const bob = new Shopper(app, newShopper());
-    await alice.addToCart(sku, 1);
-    const failed = await alice.placeOrder('tok_decline');
-    const orderId = failed.body.id as string;
-    const aliceKey = randomUUID();
-    expect((await alice.retryPayment(orderId, 'tok_decline', aliceKey)).status).toBe(201);
+  it('gets 404 whether or not the key and the body are the owner’s, and learns nothing of it, in sync and async mode', async () => {
+    for (const mode of ['sync', 'async'] as const) {
+      await switchMode(app, mode);
+      const sku = await newProduct(app.db, { stock: 5 });
+      const alice = new Shopper(app, newShopper());
+      const bob = new Shopper(app, newShopper());
+      await alice.addToCart(sku, 1);
+      const failed = await alice.placeOrder('tok_decline');
+      const orderId = failed.body.id as string;
+      await finalOrder(app, alice.id, orderId);
+      const aliceKey = randomUUID();
+      const retried = await alice.retryPayment(orderId, 'tok_decline', aliceKey);
+      expect(retried.status).toBe(mode === 'sync' ? 201 : 202);
 
-    for (const key of [aliceKey, randomUUID()]) {
-      const answer = await bob.retryPayment(orderId, 'tok_visa', key);
-      expect(answer.status).toBe(404);
-      expect(answer.body.message).toBe(`Order ${orderId} does not exist.`);
-      expect(answer.text).not.toContain(aliceKey);
+      // Alice's key with Alice's body is the one request a replay of her retry would answer.
+      for (const [key, paymentToken] of [
+        [aliceKey, 'tok_decline'],
+        [aliceKey, 'tok_visa'],
+        [randomUUID(), 'tok_visa'],
+      ]) {
+        const answer = await bob.retryPayment(orderId, paymentToken, key);
+        expect(answer.status).toBe(404);
+        expect(answer.body.message).toBe(`Order ${orderId} does not exist.`);
+        expect(answer.text).not.toContain(aliceKey);
+      }
+      expect((await bob.order(orderId)).status).toBe(404);
     }
-    expect((await bob.order(orderId)).status).toBe(404);
   });
 });

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** The shape of every error answer, Nest's own and ours alike. */
 export class ErrorBody {
@@ -14,4 +14,15 @@ export class ErrorBody {
     example: 'Send the body as JSON with Content-Type: application/json (got text/plain).',
   })
   message!: string | string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What a client can act on without reading `message`: the order under way ' +
+      '(409 OrderUnderWay: `orderId`), the stream limit reached (429: `limit`, `shopper` or ' +
+      '`instance`, and its `max`), the product short of stock (409: `sku`, `left`, `requested`).',
+    example: { orderId: '0b6c5f3e-4a57-4c1e-9a57-2f1d3c8e9b10' },
+  })
+  details?: Record<string, unknown>;
 }

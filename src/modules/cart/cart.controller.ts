@@ -10,6 +10,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ErrorBody } from '../../http/error-body';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { CatalogueService } from './catalogue.service';
 import { CartService } from './cart.service';
@@ -58,7 +59,7 @@ export class CartController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Add units of a product (adds to what is already in the cart).' })
   @ApiOkResponse({ type: CartView })
-  @ApiConflictResponse({ description: HELD_OR_SHORT })
+  @ApiConflictResponse({ type: ErrorBody, description: HELD_OR_SHORT })
   add(@ShopperId() userId: string, @Body() request: AddCartItemRequest): Promise<CartView> {
     return this.cart.add(userId, request.sku, request.quantity);
   }
@@ -66,7 +67,7 @@ export class CartController {
   @Patch('items/:sku')
   @ApiOperation({ summary: 'Set the quantity of a product already in the cart.' })
   @ApiOkResponse({ type: CartView })
-  @ApiConflictResponse({ description: HELD_OR_SHORT })
+  @ApiConflictResponse({ type: ErrorBody, description: HELD_OR_SHORT })
   change(
     @ShopperId() userId: string,
     @Param('sku', SkuPipe) sku: string,
@@ -78,7 +79,7 @@ export class CartController {
   @Delete('items/:sku')
   @ApiOperation({ summary: 'Remove a product from the cart.' })
   @ApiOkResponse({ type: CartView })
-  @ApiConflictResponse({ description: HELD })
+  @ApiConflictResponse({ type: ErrorBody, description: HELD })
   remove(@ShopperId() userId: string, @Param('sku', SkuPipe) sku: string): Promise<CartView> {
     return this.cart.remove(userId, sku);
   }

@@ -14,12 +14,14 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import {
+  ApiExtraModels,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { Response } from 'express';
 import {
@@ -36,6 +38,7 @@ import {
 } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { ErrorBody } from '../../http/error-body';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { AcceptLatencyInterceptor } from '../../ops/metrics/accept-latency.interceptor';
 import { OrderView, TimelineEntryView } from './dto/order.view';
@@ -86,11 +89,16 @@ export class OrderController {
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier request.' })
   @ApiResponse({
     status: 409,
+    type: ErrorBody,
     description:
       'Not enough stock for a product in the cart, or another order from the cart is under ' +
       'way (OrderUnderWay, details.orderId names it).',
   })
-  @ApiResponse({ status: 422, description: 'Empty cart, or the key was used for another request.' })
+  @ApiResponse({
+    status: 422,
+    type: ErrorBody,
+    description: 'Empty cart, or the key was used for another request.',
+  })
   async place(
     @ShopperId() userId: string,
     @IdempotencyKey() key: string,
@@ -118,9 +126,10 @@ export class OrderController {
   @ApiResponse({ status: 201, type: OrderView, description: 'Retried; the final order.' })
   @ApiResponse({ status: 202, type: OrderView, description: 'Retry accepted; payment under way.' })
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier retry.' })
-  @ApiResponse({ status: 404, description: 'No such order for this shopper.' })
+  @ApiResponse({ status: 404, type: ErrorBody, description: 'No such order for this shopper.' })
   @ApiResponse({
     status: 409,
+    type: ErrorBody,
     description:
       'Not PAYMENT_FAILED, its stock sold out since, or another order from the cart is under way.',
   })
@@ -174,7 +183,13 @@ export class OrderController {
       'SSE_MAX_STREAMS: past either, 429 with Retry-After.',
   })
   @ApiProduces('text/event-stream')
-  @ApiResponse({ status: 429, description: 'Too many streams open; try again after Retry-After.' })
+  // JSON, not the event stream the route produces otherwise: a refused stream never starts.
+  @ApiExtraModels(ErrorBody)
+  @ApiResponse({
+    status: 429,
+    description: 'Too many streams open (details.limit says which); try again after Retry-After.',
+    content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } },
+  })
   async events(
     @ShopperId() userId: string,
     @Param('id', uuid) id: string,
