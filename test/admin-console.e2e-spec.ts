@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { freePort } from './support/app-process';
-import { SimulatedPaymentGateway } from '../src/modules/payment';
+import { GatewayGuard, SimulatedPaymentGateway } from '../src/modules/payment';
 import { launchChromium } from './support/browser';
 import { loseRecords } from './support/kafka-records';
 import { Shopper } from './support/shopper';
@@ -151,6 +151,39 @@ describe('admin console (headless Chromium)', () => {
         .waitFor();
     } finally {
       gateway.tune({ transientFailureRate: 0 });
+    }
+  });
+
+  it('shows the limit in force of the workers, down to one while their gateway circuit is open', async () => {
+    const worker = await startApp({
+      GATEWAY_CIRCUIT_FAILURES: '3',
+      GATEWAY_CIRCUIT_HALF_OPEN_MS: '1000',
+    });
+    const gateway = worker.app.get(SimulatedPaymentGateway);
+    const buy = async () =>
+      new Shopper(worker, newShopper()).buy(await newProduct(worker.db, { stock: 1 }));
+    try {
+      await signIn(page, worker);
+      const limit = page.locator('#permit-limit');
+      await limit.filter({ hasText: /^32 \/ 32$/ }).waitFor();
+
+      gateway.tune({ transientFailureRate: 1 });
+      expect((await buy()).body.status).toBe('PAYMENT_FAILED');
+      await page
+        .locator('#permit-limit.attention')
+        .filter({ hasText: /^1 \/ 32$/ })
+        .waitFor();
+
+      gateway.tune({ transientFailureRate: 0 });
+      const guard = worker.app.get(GatewayGuard);
+      await waitFor('the pause to end', () =>
+        Promise.resolve(guard.retryAfterMs() === 0 ? true : undefined),
+      );
+      expect((await buy()).body.status).toBe('PAID');
+      await limit.filter({ hasText: /^32 \/ 32$/ }).waitFor();
+    } finally {
+      gateway.tune({ transientFailureRate: 0 });
+      await worker.close();
     }
   });
 

@@ -1,15 +1,32 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedPaymentGateway } from '../src/modules/payment';
 import { expectPaidOnce, placeMany } from './support/many-orders';
 import { metricReaches, metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
-import { newProduct, newShopper, startApp, stockOf, switchMode, TestApp } from './support/test-app';
+import {
+  adminAuth,
+  newProduct,
+  newShopper,
+  startApp,
+  stockOf,
+  switchMode,
+  TestApp,
+} from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 const CIRCUIT_STATE = 'payment_gateway_circuit_state';
+const PERMIT_LIMIT = 'backpressure_permit_limit{topic="payment.order"}';
+const PERMITS_IN_USE = 'backpressure_permits_in_use{topic="payment.order"}';
+const PAUSED_PARTITIONS = 'kafka_paused_partitions{topic="payment.order"}';
 
 interface GatewayDetails {
   circuit: string;
   probeInMs?: number;
+}
+
+async function limitInForce(app: TestApp): Promise<number> {
+  const view = await app.http().get('/admin/backpressure').set(adminAuth('test-admin'));
+  return view.body.limitInForce as number;
 }
 
 async function gatewayHealth(app: TestApp): Promise<{ status: number; gateway: GatewayDetails }> {
@@ -127,21 +144,42 @@ describe('the circuit to the payment gateway, in async mode', () => {
     gateway.tune({ transientFailureRate: 1 });
     let orders: Awaited<ReturnType<typeof placeMany>> = [];
     try {
-      orders = await placeMany(app, 5);
+      // One payment's failures in a row open the circuit; it keeps its permit, to probe.
+      orders = await placeMany(app, 1);
       await metricReaches(app, CIRCUIT_STATE, 2);
+      expect(await metricValue(app, PERMIT_LIMIT)).toBe(1);
+      expect(await limitInForce(app)).toBe(1);
       const callsWhenOpen = gateway.ledger().calls;
 
-      // Open for a few pauses: each lets one probe through, and no payment gives up.
-      await new Promise((resolve) => setTimeout(resolve, 3500));
+      // Orders accepted while it is open wait in Kafka: no permit for them, their partitions
+      // paused; each pause lets one probe through, and no payment gives up.
+      orders.push(...(await placeMany(app, 5)));
+      let mostInUse = 0;
+      for (const until = Date.now() + 3500; Date.now() < until;) {
+        mostInUse = Math.max(mostInUse, await metricValue(app, PERMITS_IN_USE));
+        await sleep(100);
+      }
+      expect(mostInUse).toBe(1);
+      expect(await metricValue(app, PAUSED_PARTITIONS)).toBeGreaterThanOrEqual(1);
       expect(gateway.ledger().calls - callsWhenOpen).toBeLessThanOrEqual(6);
       const statuses = await app.db.query<{ status: string }[]>(
         `SELECT status FROM orders WHERE id = ANY($1)`,
         [orders.map((order) => order.orderId)],
       );
-      expect(statuses.map((row) => row.status)).toEqual(Array(5).fill('PENDING_PAYMENT'));
+      expect(statuses.map((row) => row.status)).toEqual(Array(6).fill('PENDING_PAYMENT'));
     } finally {
-      gateway.tune({ transientFailureRate: 0 });
+      // A slow answer keeps the next probe half-open long enough to be seen.
+      gateway.tune({ transientFailureRate: 0, latencyMs: 800 });
     }
+    await waitFor('a probe half-open', async () =>
+      (await metricValue(app, CIRCUIT_STATE)) === 1 ? true : undefined,
+    );
+    expect(await metricValue(app, PERMIT_LIMIT)).toBe(1);
+    gateway.tune({ latencyMs: 5 });
+
     await expectPaidOnce(app, orders, 30_000);
+    expect(await metricValue(app, CIRCUIT_STATE)).toBe(0);
+    expect(await metricValue(app, PERMIT_LIMIT)).toBe(32);
+    expect(await limitInForce(app)).toBe(32);
   });
 });

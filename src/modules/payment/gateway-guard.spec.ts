@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../config/app-config';
+import { GatewayPace } from '../../ops/backpressure/gateway-pace';
 import { GatewayGuard } from './gateway-guard';
 import {
   GatewayCircuitOpenError,
@@ -17,7 +18,8 @@ function guarded(env: Record<string, string> = {}) {
     ...env,
   });
   const gateway = new SimulatedPaymentGateway(config);
-  return { gateway, guard: new GatewayGuard(gateway, config) };
+  const pace = new GatewayPace(config);
+  return { gateway, pace, guard: new GatewayGuard(gateway, config, undefined, pace) };
 }
 
 let keys = 0;
@@ -100,5 +102,21 @@ describe('the gateway guard', () => {
       GatewayTimeoutError,
     );
     expect(guard.state()).toBe('open');
+  });
+
+  it('holds async payments to one call, the probe, from the circuit opening until it closes', async () => {
+    const { guard, pace } = guarded({ GATEWAY_LATENCY_MS: '30', MAX_IN_FLIGHT: '8' });
+    const limits: number[] = [];
+    pace.onChange((limit) => limits.push(limit));
+    await failTimes(guard, 3);
+    expect(pace.current()).toBe(1);
+
+    await sleep(guard.retryAfterMs() + 10);
+    const probe = guard.authorize(request());
+    expect(guard.state()).toBe('half-open');
+    expect(pace.current()).toBe(1);
+    expect((await probe).status).toBe('APPROVED');
+    expect(pace.current()).toBe(8);
+    expect(limits).toEqual([1, 8]);
   });
 });

@@ -12,6 +12,7 @@ import { Gauge } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { GatewayPace } from '../../ops/backpressure/gateway-pace';
 import { Metrics } from '../../ops/metrics/metric-names';
 import {
   Authorization,
@@ -34,7 +35,8 @@ const GAUGE: Record<CircuitStatus, number> = { closed: 0, 'half-open': 1, open: 
  * circuit: calls then fail at once with GatewayCircuitOpenError instead of adding load to a
  * gateway that is down, until GATEWAY_CIRCUIT_HALF_OPEN_MS has passed and one call probes it
  * (half-open; calls arriving meanwhile wait for its verdict). A success closes the circuit, a
- * failure opens it again. A decline is an answer, and counts as a success.
+ * failure opens it again. A decline is an answer, and counts as a success. While the circuit is
+ * not closed, async payments go one at a time (see GatewayPace), and workers stop fetching them.
  */
 @Injectable()
 export class GatewayGuard {
@@ -45,6 +47,7 @@ export class GatewayGuard {
     private readonly gateway: PaymentGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() @InjectMetric(Metrics.gatewayCircuitState) gauge?: Gauge,
+    @Optional() pace?: GatewayPace,
   ) {
     const { failures, halfOpenAfterMs } = config.gateway.circuit;
     // An overloaded gateway is alive: the limit and the bulkhead slow down for it. Opening the
@@ -57,7 +60,10 @@ export class GatewayGuard {
     });
     this.breaker.onBreak(() => (this.openedAt = Date.now()));
     gauge?.set(GAUGE.closed);
-    this.breaker.onStateChange(() => gauge?.set(GAUGE[this.state()]));
+    this.breaker.onStateChange(() => {
+      gauge?.set(GAUGE[this.state()]);
+      pace?.setCircuitClosed(this.state() === 'closed');
+    });
   }
 
   authorize(request: AuthorizationRequest): Promise<Authorization> {

@@ -32,7 +32,8 @@ export class BackpressureView {
   @ApiProperty({
     description:
       'Authorizations the answering instance may hold now: the limit learnt from the gateway, ' +
-      'at most the ceiling (the ceiling on an API-only instance, which calls no gateway).',
+      'at most the ceiling (the ceiling on an API-only instance, which runs no async payment); ' +
+      '1 while its circuit to the gateway is open, so it stops fetching payment requests.',
     example: 6,
   })
   limitInForce!: number;

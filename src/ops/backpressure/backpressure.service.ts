@@ -14,7 +14,10 @@ export interface BackpressureState {
   maxInFlight: number;
   setBy: string;
   setAt: Date;
-  /** The payment permits in force on this instance: the adaptive limit, at most the ceiling. */
+  /**
+   * The payment permits in force on this instance: the adaptive limit, at most the ceiling; one
+   * while the circuit to the gateway is open.
+   */
   limitInForce: number;
 }
 
@@ -23,10 +26,10 @@ const SETTING = 'max_in_flight';
 /**
  * How many payment authorizations each worker may hold at once: the limit the gateway bears,
  * learnt by GatewayPace, under the admin's ceiling (MAX_IN_FLIGHT, changeable at runtime for the
- * whole fleet). Past it, the worker stops fetching payment requests, which wait safely in
- * Kafka. Other topics (results: short database work) get a fixed limit of
- * their own, so a flood of requests never starves the results that free stock and answer
- * shoppers.
+ * whole fleet), and one while the gateway's circuit is open. Past it, the worker stops fetching
+ * payment requests, which wait safely in Kafka. Other topics (results: short database work) get
+ * a fixed limit of their own, so a flood of requests never starves the results that free stock
+ * and answer shoppers.
  */
 @Injectable()
 export class Backpressure implements OnModuleInit {

@@ -18,12 +18,16 @@ export interface PacedCall {
  * learnt from each call's latency and outcome (see AdaptiveLimit), under the admin's ceiling
  * (MAX_IN_FLIGHT). A payment waits its turn here before each call, so records that took their
  * permit before the limit fell do not all ask at once. With ADAPTIVE_LIMIT=false the limit is
- * the ceiling.
+ * the ceiling. While the gateway's circuit is not closed the limit in force is one, the probe's
+ * call, whatever the adaptive limit says: the worker's permits follow it, so it stops taking
+ * payment requests, which wait in Kafka, instead of holding one each until every permit waits
+ * on the circuit (issue 13). The adaptive limit itself stays where it was for when it closes.
  */
 @Injectable()
 export class GatewayPace {
   private readonly limit: AdaptiveLimit;
   private readonly adaptive: boolean;
+  private circuitClosed = true;
   private inFlight = 0;
   private readonly queue: (() => void)[] = [];
   private readonly listeners: ((limit: number) => void)[] = [];
@@ -35,12 +39,19 @@ export class GatewayPace {
 
   /** The limit in force. */
   current(): number {
-    return this.limit.current();
+    return this.circuitClosed ? this.limit.current() : 1;
   }
 
   setCeiling(ceiling: number): void {
-    const before = this.limit.current();
+    const before = this.current();
     this.limit.setCeiling(ceiling, { adapting: this.adaptive });
+    this.changed(before);
+  }
+
+  /** Follows the circuit to the gateway: open or half-open, one call at a time goes through. */
+  setCircuitClosed(closed: boolean): void {
+    const before = this.current();
+    this.circuitClosed = closed;
     this.changed(before);
   }
 
@@ -51,7 +62,7 @@ export class GatewayPace {
 
   /** Waits until fewer calls than the limit are in flight, then lets one through. */
   async enter(): Promise<PacedCall> {
-    if (this.inFlight < this.limit.current() && this.queue.length === 0) this.inFlight += 1;
+    if (this.inFlight < this.current() && this.queue.length === 0) this.inFlight += 1;
     else await new Promise<void>((resolve) => this.queue.push(resolve));
     const startedAt = Date.now();
     const inFlight = this.inFlight;
@@ -61,7 +72,7 @@ export class GatewayPace {
       ended = true;
       this.inFlight -= 1;
       if (learn && this.adaptive) {
-        const before = this.limit.current();
+        const before = this.current();
         this.limit.learn({ startedAt, endedAt: Date.now(), inFlight, dropped });
         this.changed(before);
       }
@@ -75,7 +86,7 @@ export class GatewayPace {
   }
 
   private changed(before: number): void {
-    const now = this.limit.current();
+    const now = this.current();
     if (now === before) return;
     for (const listener of this.listeners) listener(now);
     this.admit();
@@ -83,7 +94,7 @@ export class GatewayPace {
 
   /** Lets waiting calls through while the limit allows, counting each as it goes. */
   private admit(): void {
-    while (this.inFlight < this.limit.current() && this.queue.length > 0) {
+    while (this.inFlight < this.current() && this.queue.length > 0) {
       this.inFlight += 1;
       this.queue.shift()!();
     }
