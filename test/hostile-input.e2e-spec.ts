@@ -274,7 +274,7 @@ describe('hostile input gets a clean 4xx, never a 5xx, and leaves nothing behind
   const shopperHeaders = fc.record({
     'X-User-Id': fc.oneof({ arbitrary: fc.constant(shopper), weight: 3 }, headerValue),
     'Idempotency-Key': fc.option(headerValue, { nil: undefined, freq: 3 }),
-    'X-Trace-Id': fc.option(headerValue, { nil: undefined }),
+    traceparent: fc.option(headerValue, { nil: undefined }),
   });
   const adminHeaders = fc.record({
     Authorization: fc.oneof(
