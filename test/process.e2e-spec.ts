@@ -30,6 +30,27 @@ describe('the built server as a process (dist/main.js)', () => {
     }
   });
 
+  it('logs one readable line per event with LOG_FORMAT=pretty, the trace id on it', async () => {
+    const port = await freePort();
+    const app = AppProcess.start({ LOG_FORMAT: 'pretty' }, port);
+    try {
+      await app.ready();
+      const answer = await fetch(`${app.url}/products?token=secret`);
+      const traceId = answer.headers.get('x-trace-id')!;
+      const completed = await app.outputUntil((line) => line.includes(traceId));
+      expect(completed).toMatch(
+        new RegExp(
+          `^\\[[\\d:.]+\\] INFO: request completed GET /products\\?token=\\[Redacted\\] 200 .*"traceId":"${traceId}"`,
+        ),
+      );
+      const events = app.output.filter((line) => /^\[[\d:.]+\] [A-Z]+: /.test(line));
+      expect(events.length).toBeGreaterThan(5);
+      expect(app.output.filter((line) => line.startsWith('{'))).toEqual([]);
+    } finally {
+      await app.stop();
+    }
+  });
+
   describe('on the embedded defaults, with data kept in a folder', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'peak-checkout-data-'));
     let app: AppProcess;

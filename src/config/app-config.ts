@@ -18,6 +18,7 @@ const flag = (fallback: boolean) =>
 const environmentSchema = z.object({
   PORT: integer(3000, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   BODY_LIMIT: z
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb or 1mb')
@@ -211,7 +212,8 @@ export interface AppConfig {
     /** Origins a browser may call the API from; none: CORS is off. */
     corsOrigins: string[];
   };
-  log: { level: string };
+  /** `auto`: pretty when stdout is a terminal, else JSON lines. */
+  log: { level: string; format: 'auto' | 'json' | 'pretty' };
   database:
     | {
         kind: 'postgres';
@@ -354,7 +356,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       maxConnections: e.HTTP_MAX_CONNECTIONS,
       corsOrigins: e.CORS_ORIGINS,
     },
-    log: { level: e.LOG_LEVEL },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     database: e.DATABASE_URL
       ? {
           kind: 'postgres',

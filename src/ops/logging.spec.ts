@@ -1,4 +1,4 @@
-import { redactedUrl } from './logging';
+import { logsPretty, redactedUrl } from './logging';
 
 describe('redactedUrl', () => {
   it('replaces every query value and keeps the names', () => {
@@ -15,5 +15,14 @@ describe('redactedUrl', () => {
   it('leaves a URL without a query as it is', () => {
     expect(redactedUrl('/orders/42')).toBe('/orders/42');
     expect(redactedUrl(undefined)).toBeUndefined();
+  });
+});
+
+describe('logsPretty', () => {
+  it('writes for a person at a terminal and JSON lines elsewhere, unless LOG_FORMAT says', () => {
+    expect(logsPretty('auto', true)).toBe(true);
+    expect(logsPretty('auto', false)).toBe(false);
+    expect(logsPretty('json', true)).toBe(false);
+    expect(logsPretty('pretty', false)).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Params } from 'nestjs-pino';
+import type { Options } from 'pino-http';
+import pretty from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
 import { currentTraceId } from '../tracing/trace-context';
 
@@ -20,35 +22,61 @@ export function redactedUrl(url: string | undefined): string | undefined {
   return `${url.slice(0, start)}?${query}`;
 }
 
-/** JSON logs, one line per event, each carrying the trace id of the work it belongs to. */
-export function loggingParams(config: AppConfig): Params {
+/** Whether logs are for a person (a terminal, or LOG_FORMAT=pretty) rather than for a collector. */
+export function logsPretty(format: AppConfig['log']['format'], terminal: boolean): boolean {
+  return format === 'pretty' || (format === 'auto' && terminal);
+}
+
+/**
+ * Logs, one line per event, each carrying the trace id of the work it belongs to: JSON lines
+ * for a log collector, or pretty lines for a person at a terminal.
+ */
+export function loggingParams(config: AppConfig, terminal = process.stdout.isTTY === true): Params {
+  const options = pinoHttpOptions(config);
+  return { pinoHttp: logsPretty(config.log.format, terminal) ? [options, prettyLines()] : options };
+}
+
+/**
+ * Time, level, message and the facts that follow an order (its id, the trace); the request and
+ * response objects a JSON line carries are folded into the message.
+ */
+function prettyLines(): ReturnType<typeof pretty> {
+  return pretty({
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,req,res,context',
+    messageFormat:
+      '{if context}[{context}] {end}{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} {res.statusCode}{end}',
+    sync: true,
+  });
+}
+
+function pinoHttpOptions(config: AppConfig): Options {
   return {
-    pinoHttp: {
-      level: config.log.level,
-      genReqId: (request) => (request as { id?: string }).id ?? currentTraceId() ?? randomUUID(),
-      customAttributeKeys: { reqId: 'traceId' },
-      // A request's own logger already carries its trace id; work started elsewhere (a message
-      // handler) gets it from the trace context.
-      quietReqLogger: true,
-      mixin: (_merge, _level, logger) => {
-        const traceId = currentTraceId();
-        return traceId && !('traceId' in logger.bindings()) ? { traceId } : {};
-      },
-      customProps: (_request, response) => {
-        const orderId = (response as { locals?: { orderId?: string } }).locals?.orderId;
-        return orderId ? { orderId } : {};
-      },
-      autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
-      // A 5xx the app answered on purpose (503 while draining or while the database is down)
-      // has no error of its own: pino-http would make one up, with a stack trace, per request.
-      customErrorObject: (_request, _response, error, value: Record<string, unknown>) =>
-        error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
-      serializers: {
-        // The parsed query repeats the URL's: dropped.
-        req: (request: { url?: string; query?: unknown }) =>
-          Object.assign(request, { url: redactedUrl(request.url), query: undefined }),
-      },
-      redact: ['req.headers.authorization', 'req.headers["x-internal-secret"]'],
+    level: config.log.level,
+    genReqId: (request) => (request as { id?: string }).id ?? currentTraceId() ?? randomUUID(),
+    customAttributeKeys: { reqId: 'traceId' },
+    // A request's own logger already carries its trace id; work started elsewhere (a message
+    // handler) gets it from the trace context.
+    quietReqLogger: true,
+    mixin: (_merge, _level, logger) => {
+      const traceId = currentTraceId();
+      return traceId && !('traceId' in logger.bindings()) ? { traceId } : {};
     },
+    customProps: (_request, response) => {
+      const orderId = (response as { locals?: { orderId?: string } }).locals?.orderId;
+      return orderId ? { orderId } : {};
+    },
+    autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
+    // A 5xx the app answered on purpose (503 while draining or while the database is down)
+    // has no error of its own: pino-http would make one up, with a stack trace, per request.
+    customErrorObject: (_request, _response, error, value: Record<string, unknown>) =>
+      error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
+    serializers: {
+      // The parsed query repeats the URL's: dropped.
+      req: (request: { url?: string; query?: unknown }) =>
+        Object.assign(request, { url: redactedUrl(request.url), query: undefined }),
+    },
+    redact: ['req.headers.authorization', 'req.headers["x-internal-secret"]'],
   };
 }

@@ -114,6 +114,19 @@ export class AppProcess {
     return this.logLines();
   }
 
+  /** Waits until a line printed satisfies `wanted`, then returns it (or fails, with the output). */
+  async outputUntil(wanted: (line: string) => boolean, timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.output.find(wanted);
+      if (line !== undefined) return line;
+      if (Date.now() > deadline) {
+        throw new Error(`no such line printed; the output:\n${this.output.join('\n')}`);
+      }
+      await sleep(50);
+    }
+  }
+
   /** The JSON log lines printed so far. */
   logLines(): Record<string, unknown>[] {
     return this.output.flatMap((line) => {
