@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
+import { launchChromium } from './support/browser';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
 import { EventStream } from './support/event-stream';
 import { ADMIN_TOKEN, newTopicPrefix } from './support/test-app';
 import { ZipkinServer, ZipkinSpan } from './support/zipkin-server';
+
+const SCREENSHOTS = join(__dirname, '..', 'test-output');
 
 /** The spans an async order makes on its way, by where each one's work runs. */
 const ON_THE_API = ['transaction', 'push to streams'];
@@ -129,6 +134,19 @@ describe('OpenTelemetry traces in Zipkin', () => {
       ['post /orders', 'checkout-api'],
     ]);
     expect(spans.filter((span) => span.parentId && !ids.has(span.parentId))).toEqual([]);
+
+    // Zipkin's own UI draws it: the picture in the README.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });
+      await page.goto(`${zipkin.url}/zipkin/traces/${traceId}`);
+      await page.getByText('checkout-worker').first().waitFor({ timeout: 15_000 });
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'zipkin-trace.png'), fullPage: true });
+      await page.getByText('authorize payment').first().waitFor();
+    } finally {
+      await browser.close();
+    }
 
     // The logs of both processes carry the same trace id.
     const onApi = await api.logLinesUntil((lines) =>

@@ -1,6 +1,6 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -42,9 +42,10 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): void {
         // Background work (health probes of the gateway, polls) starts no trace of its own.
         requireParentforOutgoingSpans: true,
       }),
-      new ExpressInstrumentation(),
+      // Each middleware (CORS, helmet, the drain, the body) would be a span of every request.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       new NestInstrumentation(),
-      new PgInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       // No undici (fetch) instrumentation: the one fetch, a worker's callback, has a client span
       // of its own that injects its context (tracing on or off); undici's would add a second
       // traceparent header to the same request.
