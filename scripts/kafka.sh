@@ -13,6 +13,9 @@
 # .kafka/broker-$KAFKA_PORT), KAFKA_HEAP (default 512m).
 set -euo pipefail
 
+# shellcheck source=scripts/pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${KAFKA_PORT:-9092}
 controller_port=$((port + 1))
@@ -40,7 +43,7 @@ fetch() {
 }
 
 running() {
-  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+  pidfile_running "$pidfile"
 }
 
 # Kafka 4 logs through Log4j 2; its own scripts pass the configuration the same way.
@@ -124,25 +127,7 @@ start() {
 }
 
 stop() {
-  if ! running; then
-    echo "kafka: not running on 127.0.0.1:$port"
-    rm -f "$pidfile"
-    return
-  fi
-  local pid
-  pid=$(cat "$pidfile")
-  kill -TERM "$pid"
-  for _ in $(seq 1 60); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$pidfile"
-      echo "kafka: stopped"
-      return
-    fi
-    sleep 0.5
-  done
-  echo "kafka: no controlled shutdown within 30 s; killing pid $pid" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
+  pidfile_stop kafka "$pidfile" 30 "127.0.0.1:$port"
 }
 
 case "${1:-}" in

@@ -11,6 +11,9 @@
 # ZIPKIN_PORT (default 9411), ZIPKIN_DIR (default .zipkin/server-$ZIPKIN_PORT).
 set -euo pipefail
 
+# shellcheck source=scripts/pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
+
 # Keep docker-compose.yml's openzipkin/zipkin tag the same.
 version=3.5.1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +38,7 @@ fetch() {
 }
 
 running() {
-  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+  pidfile_running "$pidfile"
 }
 
 start() {
@@ -65,25 +68,7 @@ start() {
 }
 
 stop() {
-  if ! running; then
-    echo "zipkin: not running on 127.0.0.1:$port"
-    rm -f "$pidfile"
-    return
-  fi
-  local pid
-  pid=$(cat "$pidfile")
-  kill -TERM "$pid"
-  for _ in $(seq 1 40); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$pidfile"
-      echo "zipkin: stopped"
-      return
-    fi
-    sleep 0.5
-  done
-  echo "zipkin: not stopped within 20 s; killing pid $pid" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
+  pidfile_stop zipkin "$pidfile" 20 "127.0.0.1:$port"
 }
 
 case "${1:-}" in
