@@ -1,3 +1,4 @@
+import { every, Repeating } from '../runtime/every';
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
@@ -36,7 +37,7 @@ export class DatabaseNotifications implements BeforeApplicationShutdown {
   private lost = false;
   private closing = false;
   private stopEmbedded: (() => void) | null = null;
-  private probe: NodeJS.Timeout | null = null;
+  private probe: Repeating | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -80,7 +81,7 @@ export class DatabaseNotifications implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     this.stopEmbedded?.();
-    if (this.probe) clearInterval(this.probe);
+    await this.probe?.stop();
     await this.connection?.end().catch(() => undefined);
   }
 
@@ -134,7 +135,11 @@ export class DatabaseNotifications implements BeforeApplicationShutdown {
       this.connectionLost(new Error('connection ended'));
     });
     this.connection = client;
-    this.probe ??= setInterval(() => void this.probeConnection(), PROBE_MS).unref();
+    this.probe ??= every(
+      PROBE_MS,
+      () => this.probeConnection(),
+      () => undefined,
+    );
     if (this.lost) {
       this.lost = false;
       this.logger.info('listening for notices again');

@@ -4,6 +4,7 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { every, Repeating } from '../runtime/every';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -19,8 +20,7 @@ import { returningRows } from '../database/returning-rows';
  */
 @Injectable()
 export class MessageRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | null = null;
-  private pruning: Promise<void> = Promise.resolve();
+  private pruning: Repeating | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -32,21 +32,19 @@ export class MessageRetention implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.pruning = this.prune()
-        .then(() => undefined)
-        .catch((error: unknown) => {
-          if (!this.outage.explains(error)) {
-            this.logger.warn({ error: String(error) }, 'pruning old messages failed');
-          }
-        });
-    }, this.config.outbox.pruneIntervalMs);
-    this.timer.unref();
+    this.pruning = every(
+      this.config.outbox.pruneIntervalMs,
+      async () => void (await this.prune()),
+      (error) => {
+        if (!this.outage.explains(error)) {
+          this.logger.warn({ error: String(error) }, 'pruning old messages failed');
+        }
+      },
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.pruning;
+    await this.pruning?.stop();
   }
 
   /** Prunes once; returns how many rows of each table went. */

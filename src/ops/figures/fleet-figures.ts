@@ -15,7 +15,7 @@ import { ConsumerLag, KafkaReading } from '../../messaging/kafka/consumer-lag';
 import { Outbox } from '../../messaging/outbox/outbox';
 import { PaymentBacklog } from '../../modules/order';
 import { CircuitStatus } from '../../modules/payment';
-import { every, Repeating } from '../every';
+import { every, Repeating } from '../../runtime/every';
 import { Backpressure } from '../backpressure/backpressure.service';
 import { CheckoutMode, CheckoutModeService, ModeSetting } from '../mode/checkout-mode.service';
 import { InstanceReport } from './instance-report.entity';

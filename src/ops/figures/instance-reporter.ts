@@ -15,7 +15,7 @@ import { DatabaseOutage } from '../../database/database-outage';
 import { InstanceAddress } from '../../http/instance-address';
 import { Topics } from '../../messaging/topics';
 import { GatewayGuard } from '../../modules/payment';
-import { every, Repeating } from '../every';
+import { every, Repeating } from '../../runtime/every';
 import { Backpressure } from '../backpressure/backpressure.service';
 import { Metrics } from '../metrics/metric-names';
 import { CheckoutLoadMeter } from '../mode/checkout-load';

@@ -5,6 +5,7 @@ import {
   OnApplicationBootstrap,
   OnModuleInit,
 } from '@nestjs/common';
+import { every, Repeating } from '../../runtime/every';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import { hostname } from 'node:os';
@@ -66,8 +67,7 @@ export class CheckoutModeService
     setAt: new Date(),
   };
   private auto: AutoState = { mode: 'sync', calmSince: null };
-  private sampler: NodeJS.Timeout | null = null;
-  private sampling = false;
+  private sampler: Repeating | null = null;
 
   constructor(
     private readonly settings: RuntimeSettings,
@@ -93,12 +93,15 @@ export class CheckoutModeService
   }
 
   onApplicationBootstrap(): void {
-    this.sampler = setInterval(() => void this.sample(), this.config.autoMode.sampleMs);
-    this.sampler.unref();
+    this.sampler = every(
+      this.config.autoMode.sampleMs,
+      () => this.sample(),
+      (error) => this.logger.error({ error: String(error) }, 'auto mode sample failed'),
+    );
   }
 
-  beforeApplicationShutdown(): void {
-    if (this.sampler) clearInterval(this.sampler);
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.sampler?.stop();
   }
 
   /** The mode a new order is accepted in, on this instance, now. */
@@ -132,28 +135,20 @@ export class CheckoutModeService
 
   /** Audits an automatic switch before it takes effect, so the history never lags the mode. */
   private async sample(): Promise<void> {
-    if (this.setting.mode !== 'auto' || this.sampling) return;
-    this.sampling = true;
-    try {
-      const from = this.auto.mode;
-      const decision = decideAutoMode(this.auto, this.load.now(), this.config.autoMode, Date.now());
-      if (decision.switched) {
-        this.logger.warn(
-          { from, to: decision.mode, reason: decision.reason },
-          'auto mode switched',
+    if (this.setting.mode !== 'auto') return;
+    const from = this.auto.mode;
+    const decision = decideAutoMode(this.auto, this.load.now(), this.config.autoMode, Date.now());
+    if (decision.switched) {
+      this.logger.warn({ from, to: decision.mode, reason: decision.reason }, 'auto mode switched');
+      await this.settings
+        .record(SETTING, from, decision.mode, `auto@${hostname()}`.slice(0, 64), decision.reason!)
+        .catch((error: unknown) =>
+          this.logger.error({ error: String(error) }, 'could not audit an auto mode switch'),
         );
-        await this.settings
-          .record(SETTING, from, decision.mode, `auto@${hostname()}`.slice(0, 64), decision.reason!)
-          .catch((error: unknown) =>
-            this.logger.error({ error: String(error) }, 'could not audit an auto mode switch'),
-          );
-      }
-      // An admin may have switched away from auto meanwhile: then auto's choice no longer counts.
-      this.auto = { mode: decision.mode, calmSince: decision.calmSince };
-      if (decision.switched) this.measure();
-    } finally {
-      this.sampling = false;
     }
+    // An admin may have switched away from auto meanwhile: then auto's choice no longer counts.
+    this.auto = { mode: decision.mode, calmSince: decision.calmSince };
+    if (decision.switched) this.measure();
   }
 
   private measure(): void {

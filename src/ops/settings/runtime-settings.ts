@@ -1,3 +1,4 @@
+import { every, Repeating } from '../../runtime/every';
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
@@ -43,7 +44,7 @@ interface SettingRow {
 export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown {
   private readonly states = new Map<string, SettingState>();
   private readonly listeners = new Map<string, Listener[]>();
-  private poll: NodeJS.Timeout | null = null;
+  private poll: Repeating | null = null;
   private refreshing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -58,15 +59,16 @@ export class RuntimeSettings implements OnModuleInit, BeforeApplicationShutdown 
   async onModuleInit(): Promise<void> {
     await this.refresh();
     await this.notifications.listen(CHANNEL, () => void this.refresh().catch(() => undefined));
-    this.poll = setInterval(
-      () => void this.refresh().catch(() => undefined),
+    // A failed read is tried again at the next poll; the settings in force stay meanwhile.
+    this.poll = every(
       this.config.settings.pollMs,
+      () => this.refresh(),
+      () => undefined,
     );
-    this.poll.unref();
   }
 
-  beforeApplicationShutdown(): void {
-    if (this.poll) clearInterval(this.poll);
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.poll?.stop();
   }
 
   /**
