@@ -19,6 +19,7 @@ import { PaymentWatchdog } from './payment-watch/payment-watchdog';
 import { SettledHolds } from './payment-watch/settled-holds';
 import { StuckOrders } from './payment-watch/stuck-orders';
 import { PlaceOrderService } from './place-order.service';
+import { PaymentAcceptance } from './payment-acceptance';
 import { RetryPaymentService } from './retry-payment.service';
 import { SyncCheckoutGate } from './sync-checkout-gate';
 import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
@@ -37,6 +38,7 @@ import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
   providers: [
     PlaceOrderService,
     RetryPaymentService,
+    PaymentAcceptance,
     SyncCheckoutGate,
     OrderQueries,
     OrderTimeline,

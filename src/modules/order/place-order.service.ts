@@ -4,8 +4,6 @@ import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { DeliveryFailedError, UnitOfWork } from '../../messaging';
-import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, CheckoutLine, StockService } from '../cart';
 import { OrderView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
@@ -13,11 +11,9 @@ import { OrderQueries } from './order-queries.service';
 import { orderViewOf } from './order-view';
 import { Order, OrderLine } from './order.entities';
 import { IdempotencyKeyReusedError } from './order.errors';
-import { PaymentRequests } from './payment-request';
-import { CutOffPayments } from './payment-watch/cut-off-payments';
 import { watchUntilSql, watchWindowMs } from './payment-watch/payment-watch';
+import { Acceptance, PaymentAcceptance } from './payment-acceptance';
 import { requestHashOf } from './request-hash';
-import { SyncCheckoutGate } from './sync-checkout-gate';
 
 type NewOrder = Pick<
   Order,
@@ -48,14 +44,10 @@ export interface PlacedOrder {
 @Injectable()
 export class PlaceOrderService {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
+    private readonly acceptance: PaymentAcceptance,
     private readonly cart: CartService,
     private readonly stock: StockService,
     private readonly queries: OrderQueries,
-    private readonly modes: CheckoutModeService,
-    private readonly syncCheckouts: SyncCheckoutGate,
-    private readonly paymentRequests: PaymentRequests,
-    private readonly cutOff: CutOffPayments,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -69,55 +61,48 @@ export class PlaceOrderService {
   ): Promise<PlacedOrder> {
     const requestHash = requestHashOf(request);
     const orderId = randomUUID();
-    const mode = this.modes.mode();
-    const placing = () =>
-      this.unitOfWork.run(async ({ manager, publish, lastly }) => {
-        const lines = await this.cart.checkoutLines(manager, userId, orderId);
-        const order = {
-          id: orderId,
-          userId,
-          status: 'PENDING_PAYMENT' as const,
-          mode,
-          amountCents: lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0),
-          currency: lines[0].currency,
-          paymentToken: request.paymentToken,
-          idempotencyKey,
-          requestHash,
-          paymentAttempt: 1,
-        };
-        const written = await this.insertOrder(manager, order, lines);
-        this.paymentRequests.publish({ publish }, order, lines, mode);
-        // In a flash sale every order takes the same product row, locked until the commit.
-        lastly(() => this.stock.reserve(manager, orderId, userId, lines));
-        return orderViewOf({ ...order, ...written, failureReason: null }, lines, null);
-      });
-    let placed: OrderView | null = null;
+    let placed: Acceptance<OrderView> | null = null;
     try {
-      placed = await (mode === 'sync' ? this.syncCheckouts.run(placing) : placing());
+      placed = await this.acceptance.accept(
+        orderId,
+        async ({ manager, lastly, mode, requestPayment }) => {
+          const lines = await this.cart.checkoutLines(manager, userId, orderId);
+          const order = {
+            id: orderId,
+            userId,
+            status: 'PENDING_PAYMENT' as const,
+            mode,
+            amountCents: lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0),
+            currency: lines[0].currency,
+            paymentToken: request.paymentToken,
+            idempotencyKey,
+            requestHash,
+            paymentAttempt: 1,
+          };
+          const written = await this.insertOrder(manager, order, lines);
+          requestPayment(order, lines);
+          // In a flash sale every order takes the same product row, locked until the commit.
+          lastly(() => this.stock.reserve(manager, orderId, userId, lines));
+          return orderViewOf({ ...order, ...written, failureReason: null }, lines, null);
+        },
+      );
     } catch (error) {
-      if (error instanceof DeliveryFailedError) {
-        this.cutOff.note(orderId, error.cause);
-        this.logger.error(
-          { orderId, error: String(error.cause) },
-          'order placed but its payment did not complete',
-        );
-      } else {
-        // A repeated key fails here (its unique constraint, or the cart its first order
-        // emptied), and only then is the key looked up: the first request, all but every
-        // request at peak, is spared the read.
-        const earlier = await this.queries.findByKey(userId, idempotencyKey).catch(() => null);
-        if (!earlier) throw error;
-        // Not a repeat but this very order: its commit went through though its answer was lost.
-        if (earlier.id !== orderId) return this.replay(earlier, requestHash);
-      }
+      // A repeated key fails here (its unique constraint, or the cart its first order
+      // emptied), and only then is the key looked up: the first request, all but every
+      // request at peak, is spared the read.
+      const earlier = await this.queries.findByKey(userId, idempotencyKey).catch(() => null);
+      if (!earlier) throw error;
+      // Not a repeat but this very order: its commit went through though its answer was lost.
+      if (earlier.id !== orderId) return this.replay(earlier, requestHash);
     }
-    if (placed) {
-      const { amountCents, lines } = placed;
+    if (placed?.accepted) {
+      const { amountCents, lines } = placed.accepted;
+      const mode = placed.mode;
       this.logger.info({ orderId, amountCents, lines: lines.length, mode }, 'order placed');
+      // An async order is answered as written, sparing the database a read per order at peak;
+      // a sync order is read again, as its payment has run since.
+      if (mode === 'async') return { order: placed.accepted, replayed: false };
     }
-    // An async order is answered as written, sparing the database a read per order at peak;
-    // a sync order is read again, as its payment has run since.
-    if (mode === 'async' && placed) return { order: placed, replayed: false };
     return { order: await this.queries.view(userId, orderId), replayed: false };
   }
 
@@ -170,27 +155,22 @@ export class PlaceOrderService {
 
   /**
    * The earlier order under this key. A sync order still waiting for its payment (its first
-   * request failed, or is still running) has its payment asked for again and waited for; every
-   * step of a payment is idempotent, so this cannot charge twice.
+   * request failed, or is still running) has its payment asked for again and waited for, through
+   * the sync checkout gate like any; every step of a payment is idempotent, so this cannot
+   * charge twice.
    */
   private async replay(order: Order, requestHash: string): Promise<PlacedOrder> {
     if (order.requestHash !== requestHash) {
       throw new IdempotencyKeyReusedError(order.idempotencyKey, order.id);
     }
     if (order.mode === 'sync' && order.status === 'PENDING_PAYMENT') {
-      try {
-        await this.unitOfWork.run(async ({ manager, publish }) => {
-          const lines = await manager.findBy(OrderLine, { orderId: order.id });
-          this.paymentRequests.publish({ publish }, order, lines, 'sync');
-        });
-      } catch (error) {
-        if (!(error instanceof DeliveryFailedError)) throw error;
-        this.cutOff.note(order.id, error.cause);
-        this.logger.error(
-          { orderId: order.id, error: String(error.cause) },
-          'payment asked again did not complete',
-        );
-      }
+      await this.acceptance.accept(
+        order.id,
+        async ({ manager, requestPayment }) => {
+          requestPayment(order, await manager.findBy(OrderLine, { orderId: order.id }));
+        },
+        'sync',
+      );
     }
     return { order: await this.queries.view(order.userId, order.id), replayed: true };
   }

@@ -5,8 +5,6 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { isUniqueViolation } from '../../database/unique-violation';
-import { DeliveryFailedError, UnitOfWork } from '../../messaging';
-import { CheckoutModeService } from '../../ops/mode/checkout-mode.service';
 import { CartService, StockService } from '../cart';
 import { RetryPaymentRequest } from './dto/retry-payment.request';
 import { OrderQueries } from './order-queries.service';
@@ -18,12 +16,10 @@ import {
   OrderNotFoundError,
   PaymentNotRetryableError,
 } from './order.errors';
-import { PaymentRequests } from './payment-request';
-import { CutOffPayments } from './payment-watch/cut-off-payments';
 import { watchFromNow, watchWindowMs } from './payment-watch/payment-watch';
+import { PaymentAcceptance } from './payment-acceptance';
 import { PlacedOrder } from './place-order.service';
 import { requestHashOf } from './request-hash';
-import { SyncCheckoutGate } from './sync-checkout-gate';
 
 /**
  * A shopper's retry of a failed payment: a new attempt of the same order, in the mode in
@@ -35,15 +31,11 @@ import { SyncCheckoutGate } from './sync-checkout-gate';
 export class RetryPaymentService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly unitOfWork: UnitOfWork,
+    private readonly acceptance: PaymentAcceptance,
     private readonly cart: CartService,
     private readonly stock: StockService,
     private readonly timeline: OrderTimeline,
     private readonly queries: OrderQueries,
-    private readonly modes: CheckoutModeService,
-    private readonly syncCheckouts: SyncCheckoutGate,
-    private readonly paymentRequests: PaymentRequests,
-    private readonly cutOff: CutOffPayments,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
   ) {
@@ -63,9 +55,8 @@ export class RetryPaymentService {
     });
     if (earlier) return this.replay(userId, earlier, requestHash);
 
-    const mode = this.modes.mode();
-    const retrying = () =>
-      this.unitOfWork.run(async ({ manager, publish }) => {
+    try {
+      await this.acceptance.accept(orderId, async ({ manager, mode, requestPayment }) => {
         const order = await manager.findOne(Order, {
           where: { id: orderId, userId },
           lock: { mode: 'pessimistic_write' },
@@ -94,34 +85,27 @@ export class RetryPaymentService {
         );
         await this.timeline.append(manager, orderId, step.to, { attempt, mode });
         const lines = await manager.findBy(OrderLine, { orderId });
-        const retried = { ...order, paymentAttempt: attempt, paymentToken: request.paymentToken };
-        this.paymentRequests.publish({ publish }, retried, lines, mode);
+        requestPayment(
+          { ...order, paymentAttempt: attempt, paymentToken: request.paymentToken },
+          lines,
+        );
         this.logger.info({ orderId, attempt, mode }, 'payment retried');
       });
-    try {
-      await (mode === 'sync' ? this.syncCheckouts.run(retrying) : retrying());
     } catch (error) {
-      if (error instanceof DeliveryFailedError) {
-        this.cutOff.note(orderId, error.cause);
-        this.logger.error(
-          { orderId, error: String(error.cause) },
-          'payment retried but it did not complete',
-        );
-      } else if (
-        error instanceof PaymentNotRetryableError ||
-        isUniqueViolation(error, 'payment_retries_pkey')
+      if (
+        !(error instanceof PaymentNotRetryableError) &&
+        !isUniqueViolation(error, 'payment_retries_pkey')
       ) {
-        // Two retries under one key at once: the one that waited for the order's lock finds
-        // it already retried, and answers as a replay of the winner.
-        const winner = await this.dataSource.manager.findOneBy(PaymentRetry, {
-          orderId,
-          idempotencyKey,
-        });
-        if (winner) return this.replay(userId, winner, requestHash);
-        throw error;
-      } else {
         throw error;
       }
+      // Two retries under one key at once: the one that waited for the order's lock finds it
+      // already retried, and answers as a replay of the winner.
+      const winner = await this.dataSource.manager.findOneBy(PaymentRetry, {
+        orderId,
+        idempotencyKey,
+      });
+      if (winner) return this.replay(userId, winner, requestHash);
+      throw error;
     }
     return { order: await this.queries.view(userId, orderId), replayed: false };
   }
