@@ -87,6 +87,19 @@ const providers = [
     labelNames: ['topic', 'partition'],
   }),
   makeGaugeProvider({
+    name: Metrics.partitionsConsumed,
+    help:
+      "Partitions this worker's consumer takes records from: its assignment while it is a " +
+      'member of its group; 0 while it boots, rebalances or restarts after a crash, and on an ' +
+      'API instance. Summed over the fleet, 0 means no worker consumes.',
+  }),
+  makeGaugeProvider({
+    name: Metrics.deadLettersWaiting,
+    help:
+      'Dead letters of this deployment not yet replayed (all instances), as this instance ' +
+      'last counted: records no retry could process, waiting for an admin.',
+  }),
+  makeGaugeProvider({
     name: Metrics.outboxBacklog,
     help: 'Outbox messages not yet published to Kafka.',
   }),
