@@ -1,4 +1,5 @@
 import { produce } from './support/kafka-records';
+import { metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
 import { waitFor } from './support/wait-for';
 import {
@@ -50,6 +51,12 @@ describe('dead letters: listed for admins, replayed once the cause is fixed', ()
       { timeoutMs: 20_000 },
     );
 
+  /** Waits until the metric of waiting dead letters reads `count`. */
+  const deadLettersWaitingReads = (count: number) =>
+    waitFor(`kafka_dead_letters_waiting at ${count}`, async () =>
+      (await metricValue(app, 'kafka_dead_letters_waiting')) === count ? true : undefined,
+    );
+
   /** Async orders whose payment cannot be recorded: the fraud check cannot record its decisions. */
   async function ordersWhilePaymentsAreAway(count: number) {
     await app.db.query(`ALTER TABLE fraud_decisions RENAME TO fraud_decisions_away`);
@@ -81,6 +88,7 @@ describe('dead letters: listed for admins, replayed once the cause is fixed', ()
       error: expect.stringContaining('fraud_decisions'),
     });
     expect((await shopper.order(orderId)).body.status).toBe('PENDING_PAYMENT');
+    await deadLettersWaitingReads(1);
 
     const replayed = await app.http().post(`/admin/dead-letters/${letter.id}/replay`).set(admin);
     expect(replayed.status).toBe(200);
@@ -89,6 +97,7 @@ describe('dead letters: listed for admins, replayed once the cause is fixed', ()
     expect(app.gatewayLedger().charges.get(orderId)).toBe(1);
     expect((await deadLetters()).some((d) => d.id === letter.id)).toBe(false);
     expect((await deadLetters('replayed')).some((d) => d.id === letter.id)).toBe(true);
+    await deadLettersWaitingReads(0);
 
     const again = await app.http().post(`/admin/dead-letters/${letter.id}/replay`).set(admin);
     expect(again.status).toBe(409);

@@ -38,6 +38,8 @@ describe('operating the app: health, metrics, API docs', () => {
     expect(metrics.text).toMatch(/checkout_orders_settled_total\{status="PAID"\} 1/);
     expect(metrics.text).toMatch(/payment_gateway_seconds_count\{result="approved"\} 1/);
     expect(metrics.text).toMatch(/process_resident_memory_bytes/);
+    // Alone in its group, the worker consumes the 3 partitions of both payment topics.
+    expect(metrics.text).toMatch(/^kafka_consumer_assigned_partitions 6$/m);
   });
 
   it('counts a refused order with the status it was refused with', async () => {

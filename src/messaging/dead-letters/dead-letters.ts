@@ -1,9 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
+import { Gauge } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { DatabaseOutage } from '../../database/database-outage';
 import { returningRows } from '../../database/returning-rows';
 import { DomainError } from '../../http/domain-error';
+import { every, Repeating } from '../../ops/every';
+import { Metrics } from '../../ops/metrics/metric-names';
 import { Envelope, parseEnvelope } from '../envelope';
 import { KafkaTopics } from '../kafka/kafka-topics';
 import { Outbox } from '../outbox/outbox';
@@ -31,6 +43,9 @@ export interface ReplayAllResult {
   /** Dead letters that are not messages at all (not JSON, no envelope): nothing to replay. */
   unreplayable: string[];
 }
+
+/** How often every instance counts the waiting dead letters for its metric. */
+const COUNT_EVERY_MS = 5000;
 
 interface DeadLetterRow {
   id: string;
@@ -75,18 +90,40 @@ export class DeadLetterUnreplayableError extends DomainError {
  * Records no retry could process: kept for admins, who list them and replay one or all once
  * the cause is fixed. A replay publishes the original message again (same id, through the
  * outbox), so consumers that had already handled it drop the copy and the one that failed
- * gets another go.
+ * gets another go. Every instance counts those waiting into a metric an alert watches.
  */
 @Injectable()
-export class DeadLetters {
+export class DeadLetters implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private counting: Repeating | null = null;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly topics: KafkaTopics,
     private readonly outbox: Outbox,
     private readonly relay: OutboxRelay,
+    private readonly outage: DatabaseOutage,
     private readonly logger: PinoLogger,
+    @InjectMetric(Metrics.deadLettersWaiting) private readonly waitingGauge: Gauge,
   ) {
     this.logger.setContext(DeadLetters.name);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.kafka) return;
+    this.counting = every(
+      COUNT_EVERY_MS,
+      async () => this.waitingGauge.set(await this.waiting()),
+      (error) => {
+        if (!this.outage.explains(error)) {
+          this.logger.warn({ error: String(error) }, 'counting the waiting dead letters failed');
+        }
+      },
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.counting?.stop();
   }
 
   /** Keeps a dead-lettered record; the same record twice is kept once. */

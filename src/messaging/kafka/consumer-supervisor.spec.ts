@@ -25,11 +25,17 @@ class ConsumerEvents extends EventEmitter {
     this.emit(this.events.DISCONNECT, {});
     this.emit(this.events.CRASH, { payload: { error: new Error(error), restart: false } });
   }
+
+  rebalancing(): void {
+    this.emit(this.events.REBALANCING, {});
+  }
 }
 
 function supervise(leaveGroup: SupervisorHooks['leaveGroup'] = () => Promise.resolve(true)) {
   const consumer = new ConsumerEvents();
+  const consuming: number[] = [];
   const supervisor = new ConsumerSupervisor(consumer as unknown as Consumer, {
+    onConsumingChanged: (partitions) => consuming.push(partitions),
     onJoined: () => undefined,
     onAssignmentEnding: () => undefined,
     leaveGroup,
@@ -41,7 +47,7 @@ function supervise(leaveGroup: SupervisorHooks['leaveGroup'] = () => Promise.res
     runs += 1;
     return Promise.resolve();
   });
-  return { consumer, supervisor, runs: () => runs };
+  return { consumer, supervisor, runs: () => runs, consuming };
 }
 
 describe('ConsumerSupervisor', () => {
@@ -80,6 +86,17 @@ describe('ConsumerSupervisor', () => {
     await sleep(1100);
     expect(asked).toEqual(['member-1', 'member-1']);
     supervisor.stop();
+  });
+
+  it('reports the partitions it consumes: its assignment while a member, none otherwise', () => {
+    const { consumer, supervisor, consuming } = supervise();
+    consumer.joined('member-1');
+    consumer.emit(consumer.events.HEARTBEAT, {});
+    consumer.rebalancing();
+    consumer.joined('member-1');
+    consumer.crashed('Connection error: connect ECONNREFUSED');
+    supervisor.stop();
+    expect(consuming).toEqual([2, 0, 2, 0]);
   });
 
   it('restarts nothing once the app shuts down', async () => {

@@ -26,6 +26,8 @@ export interface ConsumerState {
 }
 
 export interface SupervisorHooks {
+  /** The partitions it takes records from changed (see `partitionsConsumed`). */
+  onConsumingChanged(partitions: number): void;
   onJoined(assignment: ConsumerGroupJoinEvent['payload']['memberAssignment']): void;
   /** The member's partitions may go to another: a rebalance begins, or it crashed or stops. */
   onAssignmentEnding(): void;
@@ -33,6 +35,14 @@ export interface SupervisorHooks {
   leaveGroup(groupId: string, memberId: string): Promise<boolean>;
   onCrashed(error: unknown, restartInMs: number): void;
   onUnrecoverable(error: unknown): void;
+}
+
+/**
+ * The partitions a consumer takes records from: its assignment while it is a member of its
+ * group, none while it boots, rebalances, restarts after a crash or has stopped.
+ */
+export function partitionsConsumed(state: ConsumerState): number {
+  return state.status === 'connected' ? state.assignedPartitions : 0;
 }
 
 /** Waits before a restart: quick after one crash, at most a second apart while they repeat. */
@@ -179,6 +189,9 @@ export class ConsumerSupervisor {
   }
 
   private set(change: Partial<ConsumerState>): void {
+    const before = partitionsConsumed(this.current);
     this.current = { ...this.current, ...change };
+    const now = partitionsConsumed(this.current);
+    if (now !== before) this.hooks.onConsumingChanged(now);
   }
 }

@@ -55,6 +55,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
     @InjectMetric(Metrics.permitsInUse) private readonly permitsInUse: Gauge<'topic'>,
     @InjectMetric(Metrics.pausedPartitions) private readonly pausedPartitions: Gauge<'topic'>,
     @InjectMetric(Metrics.permitWaitSeconds) private readonly permitWait: Histogram<'topic'>,
+    @InjectMetric(Metrics.partitionsConsumed) private readonly partitionsConsumed: Gauge,
   ) {
     // Without KAFKA_BROKERS the transport exists but is never connected (see bootstrap).
     super({
@@ -96,6 +97,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
     const dispatcher = new RecordDispatcher(consumer, this.dispatcherHooks());
     this.dispatcher = dispatcher;
     this.supervisor = new ConsumerSupervisor(consumer, {
+      onConsumingChanged: (partitions) => this.partitionsConsumed.set(partitions),
       onJoined: (assignment) => {
         dispatcher.onRebalance();
         this.log.info({ assigned: assignment }, 'joined consumer group');

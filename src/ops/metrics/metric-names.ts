@@ -14,6 +14,8 @@ export const Metrics = {
   messagesProduced: 'kafka_messages_produced_total',
   messagesConsumed: 'kafka_messages_consumed_total',
   consumerLag: 'kafka_consumer_lag_messages',
+  partitionsConsumed: 'kafka_consumer_assigned_partitions',
+  deadLettersWaiting: 'kafka_dead_letters_waiting',
   outboxBacklog: 'outbox_backlog_messages',
   callbackFailures: 'checkout_callback_failures_total',
   mode: 'checkout_mode',

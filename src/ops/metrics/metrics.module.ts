@@ -6,6 +6,7 @@ import {
   makeSummaryProvider,
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
+import { register } from 'prom-client';
 import { AcceptLatencyInterceptor } from './accept-latency.interceptor';
 import { Metrics } from './metric-names';
 
@@ -86,6 +87,19 @@ const providers = [
     labelNames: ['topic', 'partition'],
   }),
   makeGaugeProvider({
+    name: Metrics.partitionsConsumed,
+    help:
+      "Partitions this worker's consumer takes records from: its assignment while it is a " +
+      'member of its group; 0 while it boots, rebalances or restarts after a crash, and on an ' +
+      'API instance. Summed over the fleet, 0 means no worker consumes.',
+  }),
+  makeGaugeProvider({
+    name: Metrics.deadLettersWaiting,
+    help:
+      'Dead letters of this deployment not yet replayed (all instances), as this instance ' +
+      'last counted: records no retry could process, waiting for an admin.',
+  }),
+  makeGaugeProvider({
     name: Metrics.outboxBacklog,
     help: 'Outbox messages not yet published to Kafka.',
   }),
@@ -157,15 +171,31 @@ const providers = [
   }),
 ];
 
+/**
+ * prom-client's process metrics that are gauges named `_total`, a suffix Prometheus keeps for
+ * counters (`promtool check metrics` rejects them). Each is the sum over `type` of a gauge it
+ * also exports: `sum without (type) (nodejs_active_handles)` and so on.
+ */
+const GAUGES_NAMED_AS_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** Serves /metrics (Prometheus text format) and makes the app's own metrics injectable. */
 @Global()
 @Module({})
 export class MetricsModule {
   /** Registers the process metrics when the app is built, not when this file is imported. */
   static forRoot(): DynamicModule {
+    const prometheus = PrometheusModule.register({
+      path: '/metrics',
+      defaultMetrics: { enabled: true },
+    });
+    for (const name of GAUGES_NAMED_AS_COUNTERS) register.removeSingleMetric(name);
     return {
       module: MetricsModule,
-      imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+      imports: [prometheus],
       providers: [...providers, AcceptLatencyInterceptor],
       exports: [...providers, AcceptLatencyInterceptor],
     };
