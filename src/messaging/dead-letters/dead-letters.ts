@@ -14,7 +14,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseOutage } from '../../database/database-outage';
 import { returningRows } from '../../database/returning-rows';
 import { DomainError } from '../../http/domain-error';
-import { every, Repeating } from '../../ops/every';
+import { every, Repeating } from '../../runtime/every';
 import { Metrics } from '../../ops/metrics/metric-names';
 import { Envelope, parseEnvelope } from '../envelope';
 import { KafkaTopics } from '../kafka/kafka-topics';
