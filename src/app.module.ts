@@ -14,9 +14,9 @@ import { RuntimeModule } from './runtime/runtime.module';
 import { AdminModule } from './ops/admin/admin.module';
 import { ConsoleModule } from './ops/console/console.module';
 import { HealthModule } from './ops/health/health.module';
-import { loggingParams } from './ops/logging';
-import { MetricsModule } from './ops/metrics/metrics.module';
-import { SettingsModule } from './ops/settings/settings.module';
+import { loggingParams } from './runtime/logging';
+import { MetricsModule } from './runtime/metrics/metrics.module';
+import { FleetModule } from './fleet/fleet.module';
 
 /** Wires the modules together; nothing else. */
 @Module({})
@@ -32,7 +32,7 @@ export class AppModule {
         MetricsModule.forRoot(),
         HttpModule,
         MessagingModule,
-        SettingsModule,
+        FleetModule,
         CartModule,
         FraudCheckModule,
         PaymentModule,

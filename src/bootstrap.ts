@@ -23,7 +23,7 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { PropagateHandlerErrors } from './messaging/propagate-handler-errors.filter';
 import { traceRequest } from './http/trace-request';
-import { ensureTraceIds } from './tracing/start-tracing';
+import { ensureTraceIds } from './runtime/tracing/start-tracing';
 
 /** A worker-only instance serves its health, metrics and internal callbacks, not the API. */
 function workerOnly(request: Request, response: Response, next: NextFunction): void {

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { ShutdownDeadline } from './runtime/shutdown-deadline';
-import { stopTracing } from './tracing/start-tracing';
+import { stopTracing } from './runtime/tracing/start-tracing';
 
 /**
  * Shuts the instance down on SIGTERM or SIGINT: drains and closes everything within

@@ -1,5 +1,5 @@
 // Loaded first by main.ts: OpenTelemetry patches http, express, Nest, pg and undici when they
 // are required, so it must start before any of them is.
-import { startTracing } from './tracing/start-tracing';
+import { startTracing } from './runtime/tracing/start-tracing';
 
 startTracing();

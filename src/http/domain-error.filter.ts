@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
 import { Response } from 'express';
-import { DomainError, DomainErrorKind } from './domain-error';
+import { DomainError, DomainErrorKind } from '../runtime/domain-error';
 
 const STATUS: Record<DomainErrorKind, HttpStatus> = {
   not_found: HttpStatus.NOT_FOUND,

@@ -1,7 +1,7 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { NextFunction, Request, Response } from 'express';
-import { currentTraceId, contextOf } from '../tracing/trace-context';
-import { startSpan } from '../tracing/in-span';
+import { currentTraceId, contextOf } from '../runtime/tracing/trace-context';
+import { startSpan } from '../runtime/tracing/in-span';
 
 /**
  * Gives every request a trace and answers its id in `X-Trace-Id`. With tracing on, the HTTP

@@ -2,7 +2,7 @@ import { BaseRpcContext, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Delivery, runWithDelivery } from './delivery';
 import { Envelope } from './envelope';
-import { inSpan } from '../tracing/in-span';
+import { inSpan } from '../runtime/tracing/in-span';
 
 /**
  * Runs every handler the server has for `pattern`, in a span of the trace in progress (the HTTP

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidMessageError } from './invalid-message.error';
-import { currentTraceId, currentTraceparent } from '../tracing/trace-context';
+import { currentTraceId, currentTraceparent } from '../runtime/tracing/trace-context';
 import { Topic } from './topics';
 
 /** What travels on a topic: a versioned body wrapped with the facts every consumer needs. */

@@ -2,7 +2,9 @@ import { Global, Module } from '@nestjs/common';
 import { InProcessServer } from './in-process.server';
 import { DeadLetters } from './dead-letters/dead-letters';
 import { Inbox } from './inbox';
+import { Backpressure } from './kafka/backpressure';
 import { ConsumerLag } from './kafka/consumer-lag';
+import { GatewayPace } from './kafka/gateway-pace';
 import { KafkaClients } from './kafka/kafka-clients';
 import { KafkaPublisher } from './kafka/kafka-publisher';
 import { KafkaTopics } from './kafka/kafka-topics';
@@ -14,7 +16,10 @@ import { Outbox } from './outbox/outbox';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { UnitOfWork } from './unit-of-work';
 
-/** The transports (in-process, Kafka), the outbox and its relay, de-duplication. */
+/**
+ * The transports (in-process, Kafka), the outbox and its relay, de-duplication, and the
+ * backpressure that paces a worker's consumption (its permits, the gateway's adaptive limit).
+ */
 @Global()
 @Module({
   providers: [
@@ -32,8 +37,12 @@ import { UnitOfWork } from './unit-of-work';
     KafkaTransport,
     DeadLetters,
     MessageStandings,
+    GatewayPace,
+    Backpressure,
   ],
   exports: [
+    GatewayPace,
+    Backpressure,
     InProcessServer,
     KafkaTransport,
     UnitOfWork,

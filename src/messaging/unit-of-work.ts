@@ -6,7 +6,7 @@ import { DeliveryFailedError } from './delivery-failed.error';
 import { Contract, seal } from './envelope';
 import { MessageBus, Outgoing } from './message-bus';
 import { Outbox } from './outbox/outbox';
-import { inSpan } from '../tracing/in-span';
+import { inSpan } from '../runtime/tracing/in-span';
 
 export interface PublishOptions {
   /** Makes a re-published fact the same message to consumers. */

@@ -11,7 +11,7 @@ import { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { every, Repeating } from '../../runtime/every';
-import { Metrics } from '../../ops/metrics/metric-names';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import { KafkaClients } from './kafka-clients';
 import { KafkaTopics } from './kafka-topics';
 

@@ -1,8 +1,7 @@
 import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { startSpan } from '../../tracing/in-span';
-import { contextOf } from '../../tracing/trace-context';
+import { startSpan } from '../../runtime/tracing/in-span';
+import { contextOf } from '../../runtime/tracing/trace-context';
 import { Envelope } from '../envelope';
-import type { Landing } from './kafka-publisher';
 
 /**
  * The producer span of one message, a child of the work that sealed it (its envelope's
@@ -28,7 +27,8 @@ export function publishSpanOf(envelope: Envelope, topic: string): Span {
   );
 }
 
-export function endLanded(span: Span, landing: Landing | null): void {
+/** Ends the span of a message the broker acknowledged, with where it landed when known. */
+export function endLanded(span: Span, landing: { partition: number; offset: string } | null): void {
   if (landing) {
     span.setAttribute('messaging.destination.partition.id', String(landing.partition));
     span.setAttribute('messaging.kafka.offset', Number(landing.offset));

@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { returningRows } from '../../database/returning-rows';
-import { Metrics } from '../../ops/metrics/metric-names';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { Envelope } from '../envelope';
 import { Outbox } from './outbox';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { inSpan } from '../../tracing/in-span';
+import { inSpan } from '../../runtime/tracing/in-span';
 import { CatalogueService } from '../cart';
 import { FraudDecision } from './fraud.entities';
 import { assess, FraudAssessment, FraudRule } from './fraud-rules';

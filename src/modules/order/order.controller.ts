@@ -40,7 +40,7 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { ErrorBody } from '../../http/error-body';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
-import { AcceptLatencyInterceptor } from '../../ops/metrics/accept-latency.interceptor';
+import { AcceptLatencyInterceptor } from '../../runtime/metrics/accept-latency.interceptor';
 import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { RetryPaymentRequest } from './dto/retry-payment.request';

@@ -6,7 +6,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { CheckoutMode } from '../../ops/mode/checkout-mode.service';
+import { CheckoutMode } from '../../fleet/mode/checkout-mode';
 import { OrderStatus } from './order-state';
 
 @Entity('orders')

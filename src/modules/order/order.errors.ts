@@ -1,4 +1,4 @@
-import { DomainError } from '../../http/domain-error';
+import { DomainError } from '../../runtime/domain-error';
 
 export class OrderNotFoundError extends DomainError {
   constructor(orderId: string) {

@@ -4,7 +4,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import { Counter } from 'prom-client';
 import { ContractPipe, Envelope, Inbox, Topics, UnitOfWork } from '../../messaging';
-import { Metrics } from '../../ops/metrics/metric-names';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
 import { resultEventOf } from './order-result';
 import { eventOf, transition } from './order-state';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { DeliveryFailedError, TransactionContext, UnitOfWork } from '../../messaging';
-import { CheckoutMode, CheckoutModeService } from '../../ops/mode/checkout-mode.service';
+import { CheckoutModeService } from '../../fleet/mode/checkout-mode.service';
+import { CheckoutMode } from '../../fleet/mode/checkout-mode';
 import { OrderLine } from './order.entities';
 import { PayableOrder, PaymentRequests } from './payment-request';
 import { CutOffPayments } from './payment-watch/cut-off-payments';

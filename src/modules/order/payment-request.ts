@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InstanceAddress } from '../../http/instance-address';
 import { TransactionContext } from '../../messaging';
-import { CheckoutMode } from '../../ops/mode/checkout-mode.service';
+import { CheckoutMode } from '../../fleet/mode/checkout-mode';
 import { PaymentRequested, paymentRequested } from '../payment/payment.contracts';
 import { ORDER_UPDATES_PATH } from './order-updates.controller';
 import { Order, OrderLine } from './order.entities';

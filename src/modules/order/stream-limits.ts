@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { Metrics } from '../../ops/metrics/metric-names';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import { TooManyStreamsError } from './order.errors';
 
 /**

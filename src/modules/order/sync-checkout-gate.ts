@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CheckoutLoadMeter } from '../../ops/mode/checkout-load';
+import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load';
 import { GatewayGuard } from '../payment';
 import { PaymentGatewayDownError } from './order.errors';
 

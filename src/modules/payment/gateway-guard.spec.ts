@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../config/app-config';
-import { GatewayPace } from '../../ops/backpressure/gateway-pace';
+import { GatewayPace } from '../../messaging/kafka/gateway-pace';
 import { GatewayGuard } from './gateway-guard';
 import {
   GatewayCircuitOpenError,

@@ -12,8 +12,8 @@ import { Gauge } from 'prom-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { GatewayPace } from '../../ops/backpressure/gateway-pace';
-import { Metrics } from '../../ops/metrics/metric-names';
+import { GatewayPace } from '../../messaging/kafka/gateway-pace';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import {
   Authorization,
   AuthorizationRequest,

@@ -9,7 +9,7 @@ import {
   GatewaySimulation,
   GatewayUnavailableError,
 } from '../../gateway-simulator/gateway-simulation';
-import { Metrics } from '../../ops/metrics/metric-names';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import {
   Authorization,
   AuthorizationRequest,

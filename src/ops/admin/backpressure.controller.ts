@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Topics } from '../../messaging/topics';
-import { Backpressure } from '../backpressure/backpressure.service';
+import { Backpressure } from '../../messaging/kafka/backpressure';
 import { AdminUser } from '../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../http/admin/admin.guard';
 import { BackpressureView, SetBackpressureRequest } from './backpressure.dto';

@@ -4,7 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { HISTORY_SECONDS } from '../figures/fleet-figures';
 
 const CIRCUIT_STATES = ['closed', 'half-open', 'open'];
-import { CHECKOUT_MODES, MODE_SETTINGS } from '../mode/checkout-mode.service';
+import { CHECKOUT_MODES, MODE_SETTINGS } from '../../fleet/mode/checkout-mode';
 
 export class InstanceFiguresView {
   @ApiProperty({ example: 'api-1:3000' }) instance!: string;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CheckoutModeService } from '../mode/checkout-mode.service';
+import { CheckoutModeService } from '../../fleet/mode/checkout-mode.service';
 import { AdminUser } from '../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../http/admin/admin.guard';
 import { ModeView, SetModeRequest } from './mode.dto';

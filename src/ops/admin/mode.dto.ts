@@ -5,7 +5,7 @@ import {
   CheckoutMode,
   MODE_SETTINGS,
   ModeSetting,
-} from '../mode/checkout-mode.service';
+} from '../../fleet/mode/checkout-mode';
 
 export class SetModeRequest {
   @ApiProperty({

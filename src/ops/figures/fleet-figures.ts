@@ -16,8 +16,9 @@ import { Outbox } from '../../messaging/outbox/outbox';
 import { PaymentBacklog } from '../../modules/order';
 import { CircuitStatus } from '../../modules/payment';
 import { every, Repeating } from '../../runtime/every';
-import { Backpressure } from '../backpressure/backpressure.service';
-import { CheckoutMode, CheckoutModeService, ModeSetting } from '../mode/checkout-mode.service';
+import { Backpressure } from '../../messaging/kafka/backpressure';
+import { CheckoutModeService } from '../../fleet/mode/checkout-mode.service';
+import { CheckoutMode, ModeSetting } from '../../fleet/mode/checkout-mode';
 import { InstanceReport } from './instance-report.entity';
 import { REPORT_EVERY_MS } from './instance-reporter';
 

@@ -16,10 +16,10 @@ import { InstanceAddress } from '../../http/instance-address';
 import { Topics } from '../../messaging/topics';
 import { GatewayGuard } from '../../modules/payment';
 import { every, Repeating } from '../../runtime/every';
-import { Backpressure } from '../backpressure/backpressure.service';
-import { Metrics } from '../metrics/metric-names';
-import { CheckoutLoadMeter } from '../mode/checkout-load';
-import { CheckoutModeService } from '../mode/checkout-mode.service';
+import { Backpressure } from '../../messaging/kafka/backpressure';
+import { Metrics } from '../../runtime/metrics/metric-names';
+import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load';
+import { CheckoutModeService } from '../../fleet/mode/checkout-mode.service';
 import { InstanceReport } from './instance-report.entity';
 
 export const REPORT_EVERY_MS = 1000;

@@ -8,9 +8,9 @@ import { unsealReplyTo } from '../../../http/fleet-reply-to';
 import { InstanceAddress } from '../../../http/instance-address';
 import { INTERNAL_SECRET_HEADER } from '../../../http/internal-secret.guard';
 import { SpanKind } from '@opentelemetry/api';
-import { inSpan } from '../../../tracing/in-span';
-import { withTraceHeaders } from '../../../tracing/trace-context';
-import { Metrics } from '../../../ops/metrics/metric-names';
+import { inSpan } from '../../../runtime/tracing/in-span';
+import { withTraceHeaders } from '../../../runtime/tracing/trace-context';
+import { Metrics } from '../../../runtime/metrics/metric-names';
 import { ORDER_UPDATES_PATH, OrderStreams } from '../../order';
 import { Notice, NotificationChannel } from '../notification-channel';
 

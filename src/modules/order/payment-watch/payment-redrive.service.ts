@@ -8,7 +8,7 @@ import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { returningRows } from '../../../database/returning-rows';
 import { DeliveryFailedError, MessageStandings, UnitOfWork } from '../../../messaging';
-import { Metrics } from '../../../ops/metrics/metric-names';
+import { Metrics } from '../../../runtime/metrics/metric-names';
 import { Order, OrderLine } from '../order.entities';
 import { OrderNotFoundError, OrderNotWaitingError } from '../order.errors';
 import { OrderQueries } from '../order-queries.service';

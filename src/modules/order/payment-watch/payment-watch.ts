@@ -1,5 +1,5 @@
 import { AppConfig } from '../../../config/app-config';
-import { CheckoutMode } from '../../../ops/mode/checkout-mode.service';
+import { CheckoutMode } from '../../../fleet/mode/checkout-mode';
 
 /**
  * How long an order accepted in `mode` waits for its payment before the watchdog looks at it:

@@ -11,7 +11,7 @@ import { Gauge } from 'prom-client';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { DatabaseOutage } from '../../../database/database-outage';
-import { Metrics } from '../../../ops/metrics/metric-names';
+import { Metrics } from '../../../runtime/metrics/metric-names';
 import { ShutdownDeadline } from '../../../runtime/shutdown-deadline';
 import { CutOffPayments } from './cut-off-payments';
 import { PaymentBacklog } from './payment-backlog';

@@ -3,10 +3,14 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { Permits } from '../../messaging/kafka/permits';
-import { Topics } from '../../messaging/topics';
-import { Metrics } from '../metrics/metric-names';
-import { RuntimeSettings, SettingChange, SettingState } from '../settings/runtime-settings';
+import { Permits } from './permits';
+import { Topics } from '../topics';
+import { Metrics } from '../../runtime/metrics/metric-names';
+import {
+  RuntimeSettings,
+  SettingChange,
+  SettingState,
+} from '../../fleet/settings/runtime-settings';
 import { GatewayPace } from './gateway-pace';
 
 export interface BackpressureState {

@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { Metrics } from '../metrics/metric-names';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import { CheckoutLoad } from './auto-mode-policy';
 import { PaymentCapacityExhaustedError, SyncBulkhead } from './sync-bulkhead';
 

@@ -3,7 +3,7 @@ import { Params } from 'nestjs-pino';
 import type { Options } from 'pino-http';
 import pretty from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
-import { currentTraceId } from '../tracing/trace-context';
+import { currentTraceId } from './tracing/trace-context';
 
 /**
  * A URL as it may be logged: each query value (a token someone put there) replaced, the names

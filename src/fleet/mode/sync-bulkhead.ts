@@ -1,5 +1,5 @@
 import { bulkhead, BulkheadPolicy, BulkheadRejectedError } from 'cockatiel';
-import { DomainError } from '../../http/domain-error';
+import { DomainError } from '../../runtime/domain-error';
 
 export interface SyncBulkheadLimits {
   maxInFlight: number;

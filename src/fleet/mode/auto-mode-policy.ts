@@ -1,5 +1,5 @@
 import { AutoThresholds } from '../../config/app-config';
-import type { CheckoutMode } from './checkout-mode.service';
+import type { CheckoutMode } from './checkout-mode';
 
 export type { AutoThresholds };
 

@@ -12,19 +12,12 @@ import { hostname } from 'node:os';
 import { Gauge } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { DomainError } from '../../http/domain-error';
-import { Metrics } from '../metrics/metric-names';
+import { DomainError } from '../../runtime/domain-error';
+import { Metrics } from '../../runtime/metrics/metric-names';
 import { RuntimeSettings, SettingChange } from '../settings/runtime-settings';
 import { AutoState, decideAutoMode } from './auto-mode-policy';
 import { CheckoutLoadMeter } from './checkout-load';
-
-/** How an order is accepted: paid before the answer, or over Kafka after it. */
-export const CHECKOUT_MODES = ['sync', 'async'] as const;
-export type CheckoutMode = (typeof CHECKOUT_MODES)[number];
-
-/** What an admin sets: a mode, or auto (each instance picks by its load). */
-export const MODE_SETTINGS = ['sync', 'async', 'auto'] as const;
-export type ModeSetting = (typeof MODE_SETTINGS)[number];
+import { CHECKOUT_MODES, CheckoutMode, ModeSetting } from './checkout-mode';
 
 export interface ModeState {
   mode: ModeSetting;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { AdaptiveLimit } from '../../messaging/kafka/adaptive-limit';
+import { AdaptiveLimit } from './adaptive-limit';
 
 /** One call to the gateway let through; report how it ended, exactly once. */
 export interface PacedCall {
