@@ -21,7 +21,7 @@ import { HttpDrain } from './http/http-drain';
 import { InstanceAddress } from './http/instance-address';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { PropagateHandlerErrors } from './messaging/propagate-handler-errors.filter';
+import { PropagateHandlerErrors } from './messaging/propagate-handler-errors';
 import { traceRequest } from './http/trace-request';
 import { ensureTraceIds } from './runtime/tracing/start-tracing';
 

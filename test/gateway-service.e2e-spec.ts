@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { requestHashOf } from '../src/modules/order/request-hash';
+import { requestHashOf } from '../src/modules/order/checkout/request-hash';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV } from './support/database-url';
 import { GatewaySimulatorProcess } from './support/gateway-simulator';

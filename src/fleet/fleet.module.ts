@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { CheckoutLoadMeter } from './mode/checkout-load';
+import { CheckoutLoadMeter } from './mode/checkout-load-meter';
 import { CheckoutModeService } from './mode/checkout-mode.service';
 import { RuntimeSettings } from './settings/runtime-settings';
 

@@ -1,6 +1,6 @@
 import { readSimulatorSettings, SimulatorSettings } from './gateway-knobs';
 import { GatewaySimulation } from './gateway-simulation';
-import { GatewaySimulatorServer } from './simulator-server';
+import { GatewaySimulatorServer } from './gateway-simulator-server';
 
 /**
  * `npm run gateway:simulator`: the payment gateway simulator as a service of its own, shared by

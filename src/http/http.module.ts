@@ -2,7 +2,7 @@ import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import { AdminIdentities } from './admin/admin-identities';
 import { HttpDrain } from './http-drain';
 import { InstanceAddress } from './instance-address';
-import { JsonBodyMiddleware } from './json-body';
+import { JsonBodyMiddleware } from './json-body.middleware';
 
 @Global()
 @Module({

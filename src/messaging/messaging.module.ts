@@ -10,7 +10,7 @@ import { KafkaPublisher } from './kafka/kafka-publisher';
 import { KafkaTopics } from './kafka/kafka-topics';
 import { KafkaTransport } from './kafka/kafka.transport';
 import { MessageBus } from './message-bus';
-import { MessageStandings } from './message-standing';
+import { MessageStandings } from './message-standings';
 import { MessageRetention } from './message-retention';
 import { Outbox } from './outbox/outbox';
 import { OutboxRelay } from './outbox/outbox-relay';

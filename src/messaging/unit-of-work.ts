@@ -31,7 +31,7 @@ export interface TransactionContext {
    * is held for one statement and the commit, not for the whole transaction. A step may not
    * publish: the outbox is written by then.
    */
-  lastly(step: () => Promise<void>): void;
+  beforeCommit(step: () => Promise<void>): void;
 }
 
 /**
@@ -49,13 +49,13 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
     const outgoing: Outgoing[] = [];
-    const lastSteps: (() => Promise<void>)[] = [];
+    const beforeCommitSteps: (() => Promise<void>)[] = [];
     let staged = false;
     const result = await inSpan('transaction', {}, () =>
       this.dataSource.transaction(async (manager) => {
         const done = await work({
           manager,
-          lastly: (step) => lastSteps.push(step),
+          beforeCommit: (step) => beforeCommitSteps.push(step),
           publish: (contract, body, options = {}) => {
             if (staged)
               throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
@@ -72,7 +72,7 @@ export class UnitOfWork {
           this.bus.assertKafka();
           await this.outbox.stage(manager, viaKafka);
         }
-        for (const step of lastSteps) await step();
+        for (const step of beforeCommitSteps) await step();
         return done;
       }),
     );

@@ -16,7 +16,7 @@ import { DomainError } from '../../runtime/domain-error';
 import { Metrics } from '../../runtime/metrics/metric-names';
 import { RuntimeSettings, SettingChange } from '../settings/runtime-settings';
 import { AutoState, decideAutoMode } from './auto-mode-policy';
-import { CheckoutLoadMeter } from './checkout-load';
+import { CheckoutLoadMeter } from './checkout-load-meter';
 import { CHECKOUT_MODES, CheckoutMode, ModeSetting } from './checkout-mode';
 
 export interface ModeState {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { inSpan } from '../../runtime/tracing/in-span';
 import { CatalogueService } from '../cart';
-import { FraudDecision } from './fraud.entities';
+import { FraudDecision } from './fraud-decision.entity';
 import { assess, FraudAssessment, FraudRule } from './fraud-rules';
 
 /** The order as the fraud check needs to see it. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { OrderStatus } from './order-state';
-import { TimelineEntryType } from './order.entities';
+import { TimelineEntryType } from './timeline-entry.entity';
 
 /** Appends to an order's timeline inside the transaction that changed the order. */
 @Injectable()

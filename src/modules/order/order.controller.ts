@@ -44,13 +44,13 @@ import { AcceptLatencyInterceptor } from '../../runtime/metrics/accept-latency.i
 import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { RetryPaymentRequest } from './dto/retry-payment.request';
-import { IdempotencyKey } from './idempotency-key.decorator';
-import { OrderQueries } from './order-queries.service';
+import { IdempotencyKey } from './checkout/idempotency-key.decorator';
+import { OrderQueries } from './order-queries';
 import { isFinal } from './order-state';
-import { OrderStreams } from './order-streams';
-import { PlacedOrder, PlaceOrderService } from './place-order.service';
-import { RetryPaymentService } from './retry-payment.service';
-import { StreamLimits } from './stream-limits';
+import { OrderStreams } from './live-updates/order-streams';
+import { PlacedOrder, PlaceOrderService } from './checkout/place-order.service';
+import { RetryPaymentService } from './checkout/retry-payment.service';
+import { StreamLimits } from './live-updates/stream-limits';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 

@@ -6,11 +6,11 @@ import { Counter } from 'prom-client';
 import { ContractPipe, Envelope, Inbox, Topics, UnitOfWork } from '../../messaging';
 import { Metrics } from '../../runtime/metrics/metric-names';
 import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
-import { resultEventOf } from './order-result';
+import { resultEventOf } from './live-updates/order-result';
 import { eventOf, transition } from './order-state';
 import { OrderTimeline } from './order-timeline';
-import { OrderUpdatesChannel } from './order-updates-channel';
-import { Order } from './order.entities';
+import { OrderUpdatesChannel } from './live-updates/order-updates-channel';
+import { Order } from './order.entity';
 
 /**
  * Keeps the order's status and timeline (its read model) from payment results, and announces

@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { GatewayKnobs } from '../../gateway-simulator/gateway-knobs';
 import { GatewaySimulation } from '../../gateway-simulator/gateway-simulation';
-import { GatewaySimulatorServer } from '../../gateway-simulator/simulator-server';
+import { GatewaySimulatorServer } from '../../gateway-simulator/gateway-simulator-server';
 import { HttpPaymentGateway } from './http-payment-gateway';
 import {
   GatewayOverloadedError,

@@ -6,6 +6,6 @@ export {
   type Authorization,
   type AuthorizationRequest,
 } from './payment-gateway';
-export { PaymentRecords } from './payment-records.service';
+export { PaymentRecords } from './payment-records';
 export { PaymentModule } from './payment.module';
 export { SimulatedPaymentGateway, type GatewayLedger } from './simulated-payment-gateway';

@@ -6,7 +6,7 @@ import { FraudCheckModule } from '../fraud-check';
 import { GatewayGuard } from './gateway-guard';
 import { HttpPaymentGateway } from './http-payment-gateway';
 import { PaymentGateway } from './payment-gateway';
-import { PaymentRecords } from './payment-records.service';
+import { PaymentRecords } from './payment-records';
 import { Payment } from './payment.entity';
 import { PaymentHandlers } from './payment.handlers';
 import { PaymentService } from './payment.service';

@@ -12,7 +12,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { UnitOfWork } from '../../messaging';
 import { Metrics } from '../../runtime/metrics/metric-names';
 import { GatewayPace } from '../../messaging/kafka/gateway-pace';
-import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load';
+import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load-meter';
 import { FraudCheckService } from '../fraud-check';
 import { GatewayGuard } from './gateway-guard';
 import {

@@ -18,7 +18,7 @@ import { GatewayGuard } from '../../modules/payment';
 import { every, Repeating } from '../../runtime/every';
 import { Backpressure } from '../../messaging/kafka/backpressure';
 import { Metrics } from '../../runtime/metrics/metric-names';
-import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load';
+import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load-meter';
 import { CheckoutModeService } from '../../fleet/mode/checkout-mode.service';
 import { InstanceReport } from './instance-report.entity';
 

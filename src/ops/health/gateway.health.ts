@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { GatewayGuard } from '../../modules/payment';
-import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load';
+import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load-meter';
 
 /**
  * The payment gateway as this instance sees it: its circuit, and the sync checkouts in the

@@ -15,7 +15,7 @@ import { Metrics } from '../../../runtime/metrics/metric-names';
 import { ShutdownDeadline } from '../../../runtime/shutdown-deadline';
 import { CutOffPayments } from './cut-off-payments';
 import { PaymentBacklog } from './payment-backlog';
-import { PaymentRedrive } from './payment-redrive.service';
+import { PaymentRedrive } from './payment-redrive';
 import { SettledHolds } from './settled-holds';
 
 /**

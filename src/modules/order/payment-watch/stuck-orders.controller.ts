@@ -14,8 +14,8 @@ import { AdminUser } from '../../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../../http/admin/admin.guard';
 import { OrderView } from '../dto/order.view';
 import { StuckOrderView } from '../dto/stuck-order.view';
-import { OrderQueries } from '../order-queries.service';
-import { PaymentRedrive } from './payment-redrive.service';
+import { OrderQueries } from '../order-queries';
+import { PaymentRedrive } from './payment-redrive';
 import { StuckOrders } from './stuck-orders';
 
 /** What admins see of orders whose payment result did not come back in time. */

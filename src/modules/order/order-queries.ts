@@ -3,9 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PaymentRecords } from '../payment';
 import { OrderView, TimelineEntryView } from './dto/order.view';
-import { Order, OrderLine, TimelineEntry } from './order.entities';
+import { Order } from './order.entity';
+import { OrderLine } from './order-line.entity';
+import { TimelineEntry } from './timeline-entry.entity';
 import { OrderNotFoundError } from './order.errors';
-import { orderViewOf } from './order-view';
+import { orderViewOf } from './order-view-of';
 
 /** What a shopper may read of their orders; another shopper's order does not exist for them. */
 @Injectable()

@@ -2,16 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { CartService, CheckoutLine, StockService } from '../cart';
-import { OrderView } from './dto/order.view';
-import { PlaceOrderRequest } from './dto/place-order.request';
-import { OrderQueries } from './order-queries.service';
-import { orderViewOf } from './order-view';
-import { Order, OrderLine } from './order.entities';
-import { IdempotencyKeyReusedError } from './order.errors';
-import { watchUntilSql, watchWindowMs } from './payment-watch/payment-watch';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { CartService, CheckoutLine, StockService } from '../../cart';
+import { OrderView } from '../dto/order.view';
+import { PlaceOrderRequest } from '../dto/place-order.request';
+import { OrderQueries } from '../order-queries';
+import { orderViewOf } from '../order-view-of';
+import { Order } from '../order.entity';
+import { OrderLine } from '../order-line.entity';
+import { IdempotencyKeyReusedError } from '../order.errors';
+import { watchUntilSql, watchWindowMs } from '../payment-watch/payment-watch';
 import { Acceptance, PaymentAcceptance } from './payment-acceptance';
 import { requestHashOf } from './request-hash';
 
@@ -65,7 +66,7 @@ export class PlaceOrderService {
     try {
       placed = await this.acceptance.accept(
         orderId,
-        async ({ manager, lastly, mode, requestPayment }) => {
+        async ({ manager, beforeCommit, mode, requestPayment }) => {
           const lines = await this.cart.checkoutLines(manager, userId, orderId);
           const order = {
             id: orderId,
@@ -82,7 +83,7 @@ export class PlaceOrderService {
           const written = await this.insertOrder(manager, order, lines);
           requestPayment(order, lines);
           // In a flash sale every order takes the same product row, locked until the commit.
-          lastly(() => this.stock.reserve(manager, orderId, userId, lines));
+          beforeCommit(() => this.stock.reserve(manager, orderId, userId, lines));
           return orderViewOf({ ...order, ...written, failureReason: null }, lines, null);
         },
       );

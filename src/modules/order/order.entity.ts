@@ -1,11 +1,4 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  PrimaryColumn,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { CheckoutMode } from '../../fleet/mode/checkout-mode';
 import { OrderStatus } from './order-state';
 
@@ -66,62 +59,4 @@ export class Order {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
-}
-
-@Entity('order_lines')
-export class OrderLine {
-  @PrimaryColumn({ name: 'order_id', type: 'uuid' })
-  orderId!: string;
-
-  @PrimaryColumn({ type: 'varchar', length: 64 })
-  sku!: string;
-
-  @Column('text')
-  name!: string;
-
-  @Column('integer', { name: 'unit_price_cents' })
-  unitPriceCents!: number;
-
-  @Column('integer')
-  quantity!: number;
-}
-
-export type TimelineEntryType = 'PLACED' | OrderStatus;
-
-/** One shopper retry of a failed payment, under its own idempotency key. */
-@Entity('payment_retries')
-export class PaymentRetry {
-  @PrimaryColumn({ name: 'order_id', type: 'uuid' })
-  orderId!: string;
-
-  @PrimaryColumn({ name: 'idempotency_key', type: 'varchar', length: 128 })
-  idempotencyKey!: string;
-
-  @Column('integer')
-  attempt!: number;
-
-  @Column('char', { name: 'request_hash', length: 64 })
-  requestHash!: string;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-}
-
-/** The order's history as the shopper reads it: the read model kept from its events. */
-@Entity('order_timeline')
-export class TimelineEntry {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id!: string;
-
-  @Column({ name: 'order_id', type: 'uuid' })
-  orderId!: string;
-
-  @Column({ type: 'varchar', length: 32 })
-  type!: TimelineEntryType;
-
-  @Column('jsonb')
-  detail!: Record<string, unknown>;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  at!: Date;
 }

@@ -1,5 +1,5 @@
-import { PaymentCompleted } from '../payment/payment.contracts';
-import { statusAfter } from './order-state';
+import { PaymentCompleted } from '../../payment/payment.contracts';
+import { statusAfter } from '../order-state';
 
 /**
  * An update pushed to the browsers following an order. `id` names the update, so a stream that

@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { EntityManager } from 'typeorm';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { DatabaseNotifications } from '../../database/database-notifications';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { DatabaseNotifications } from '../../../database/database-notifications';
 import { OrderStreamEvent } from './order-result';
 import { OrderStreams } from './order-streams';
 

@@ -1,5 +1,5 @@
 import { GroupPositions } from './kafka/consumer-lag';
-import { standingOf } from './message-standing';
+import { standingOf } from './message-standings';
 import { OutboxMessage } from './outbox/outbox';
 
 const published = (offset: number, partition = 2): OutboxMessage => ({

@@ -2,21 +2,23 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { isUniqueViolation } from '../../database/unique-violation';
-import { CartService, StockService } from '../cart';
-import { RetryPaymentRequest } from './dto/retry-payment.request';
-import { OrderQueries } from './order-queries.service';
-import { transition } from './order-state';
-import { OrderTimeline } from './order-timeline';
-import { Order, OrderLine, PaymentRetry } from './order.entities';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { isUniqueViolation } from '../../../database/unique-violation';
+import { CartService, StockService } from '../../cart';
+import { RetryPaymentRequest } from '../dto/retry-payment.request';
+import { OrderQueries } from '../order-queries';
+import { transition } from '../order-state';
+import { OrderTimeline } from '../order-timeline';
+import { Order } from '../order.entity';
+import { OrderLine } from '../order-line.entity';
+import { PaymentRetry } from '../payment-retry.entity';
 import {
   IdempotencyKeyReusedError,
   OrderNotFoundError,
   PaymentNotRetryableError,
-} from './order.errors';
-import { watchFromNow, watchWindowMs } from './payment-watch/payment-watch';
+} from '../order.errors';
+import { watchFromNow, watchWindowMs } from '../payment-watch/payment-watch';
 import { PaymentAcceptance } from './payment-acceptance';
 import { PlacedOrder } from './place-order.service';
 import { requestHashOf } from './request-hash';

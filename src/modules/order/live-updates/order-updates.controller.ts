@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { Response } from 'express';
-import { InternalSecretGuard } from '../../http/internal-secret.guard';
+import { InternalSecretGuard } from '../../../http/internal-secret.guard';
 import { OrderStreams } from './order-streams';
 
 class StreamEvent {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
-import { DeliveryFailedError, TransactionContext, UnitOfWork } from '../../messaging';
-import { CheckoutModeService } from '../../fleet/mode/checkout-mode.service';
-import { CheckoutMode } from '../../fleet/mode/checkout-mode';
-import { OrderLine } from './order.entities';
-import { PayableOrder, PaymentRequests } from './payment-request';
-import { CutOffPayments } from './payment-watch/cut-off-payments';
+import { DeliveryFailedError, TransactionContext, UnitOfWork } from '../../../messaging';
+import { CheckoutModeService } from '../../../fleet/mode/checkout-mode.service';
+import { CheckoutMode } from '../../../fleet/mode/checkout-mode';
+import { OrderLine } from '../order-line.entity';
+import { PayableOrder, PaymentRequests } from './payment-requests';
+import { CutOffPayments } from '../payment-watch/cut-off-payments';
 import { SyncCheckoutGate } from './sync-checkout-gate';
 
 /** A unit of work that accepts an order's payment: it asks for the payment in its mode. */

@@ -1,6 +1,6 @@
 import { PaymentView } from '../payment';
 import { OrderView } from './dto/order.view';
-import { Order } from './order.entities';
+import { Order } from './order.entity';
 
 type OrderFields = Pick<
   Order,

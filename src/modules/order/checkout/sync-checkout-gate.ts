@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CheckoutLoadMeter } from '../../fleet/mode/checkout-load';
-import { GatewayGuard } from '../payment';
-import { PaymentGatewayDownError } from './order.errors';
+import { CheckoutLoadMeter } from '../../../fleet/mode/checkout-load-meter';
+import { GatewayGuard } from '../../payment';
+import { PaymentGatewayDownError } from '../order.errors';
 
 /**
  * The way into a sync checkout: refused at once while the gateway's circuit is open, else run

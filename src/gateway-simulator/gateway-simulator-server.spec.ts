@@ -1,5 +1,5 @@
 import { GatewaySimulation } from './gateway-simulation';
-import { GatewaySimulatorServer } from './simulator-server';
+import { GatewaySimulatorServer } from './gateway-simulator-server';
 
 describe('the gateway simulator service', () => {
   let server: GatewaySimulatorServer;

@@ -2,8 +2,8 @@ import { Injectable, MessageEvent } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Gauge } from 'prom-client';
 import { filter, Observable, Subject } from 'rxjs';
-import { Metrics } from '../../runtime/metrics/metric-names';
-import { inSpanNow } from '../../runtime/tracing/in-span';
+import { Metrics } from '../../../runtime/metrics/metric-names';
+import { inSpanNow } from '../../../runtime/tracing/in-span';
 
 /**
  * The live streams of orders followed on this instance: what is pushed for an order reaches

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter } from 'prom-client';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { Metrics } from '../../runtime/metrics/metric-names';
-import { TooManyStreamsError } from './order.errors';
+import { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../../../config/config.module';
+import { Metrics } from '../../../runtime/metrics/metric-names';
+import { TooManyStreamsError } from '../order.errors';
 
 /**
  * How many order streams this instance keeps open, per shopper and in all: each holds a socket

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InstanceAddress } from '../../http/instance-address';
-import { TransactionContext } from '../../messaging';
-import { CheckoutMode } from '../../fleet/mode/checkout-mode';
-import { PaymentRequested, paymentRequested } from '../payment/payment.contracts';
-import { ORDER_UPDATES_PATH } from './order-updates.controller';
-import { Order, OrderLine } from './order.entities';
+import { InstanceAddress } from '../../../http/instance-address';
+import { TransactionContext } from '../../../messaging';
+import { CheckoutMode } from '../../../fleet/mode/checkout-mode';
+import { PaymentRequested, paymentRequested } from '../../payment/payment.contracts';
+import { ORDER_UPDATES_PATH } from '../live-updates/order-updates.controller';
+import { Order } from '../order.entity';
+import { OrderLine } from '../order-line.entity';
 
 export type PayableOrder = Pick<
   Order,
