@@ -10,6 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../http/api-errors';
 import { AdminUser } from '../../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../../http/admin/admin.guard';
 import { OrderView } from '../dto/order.view';
@@ -41,6 +42,7 @@ export class StuckOrdersController {
   })
   @ApiQuery({ name: 'limit', required: false, example: 100 })
   @ApiOkResponse({ type: [StuckOrderView] })
+  @ApiErrors(400)
   stuck(
     @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
   ): Promise<StuckOrderView[]> {
@@ -53,8 +55,7 @@ export class StuckOrdersController {
     summary: "Ask for an order's payment again now (safe: every step is idempotent).",
   })
   @ApiResponse({ status: 202, type: OrderView, description: 'Payment asked for again.' })
-  @ApiResponse({ status: 404, description: 'No such order.' })
-  @ApiResponse({ status: 409, description: 'The order is not waiting for its payment.' })
+  @ApiErrors(400, { 404: 'No such order.', 409: 'The order is not waiting for its payment.' })
   async redriveOne(
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
     @AdminUser() by: string,
