@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DeadLetters } from '../../messaging/dead-letters/dead-letters';
 import { ApiErrors } from '../../http/api-errors';
 import { AdminUser } from '../../http/admin/admin-user.decorator';
@@ -38,6 +38,7 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay one dead letter.' })
+  @ApiParam({ name: 'id', schema: { type: 'integer' } })
   @ApiOkResponse({ type: DeadLetterView })
   @ApiErrors(400, {
     404: 'No such dead letter.',

@@ -40,7 +40,12 @@ export class StuckOrdersController {
       'drawn: a late order is on its way and left alone; a lost one is re-driven up to ' +
       'REDRIVE_LIMIT times, then flagged (needsAttentionAt) and waits for a human.',
   })
-  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'How many to list; outside 1-1000 it is taken as the nearest bound.',
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  })
   @ApiOkResponse({ type: [StuckOrderView] })
   @ApiErrors(400)
   stuck(
