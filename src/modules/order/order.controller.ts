@@ -13,7 +13,15 @@ import {
   SseSignal,
   UseInterceptors,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { Response } from 'express';
 import {
   concat,
@@ -32,6 +40,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { ApiErrors } from '../../http/api-errors';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { AcceptLatencyInterceptor } from '../../ops/metrics/accept-latency.interceptor';
+import { ORDER_EVENTS } from './dto/order-event.view';
 import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { RetryPaymentRequest } from './dto/retry-payment.request';
@@ -169,6 +178,27 @@ export class OrderController {
       'SSE_MAX_STREAMS: past either, 429 with Retry-After.',
   })
   @ApiProduces('text/event-stream')
+  @ApiExtraModels(...Object.values(ORDER_EVENTS))
+  @ApiResponse({
+    status: 200,
+    description:
+      'The stream: each event an `event:` line with its name and a `data:` line with its JSON ' +
+      '(one of the schemas here, told apart by `event`), with `id:` and `retry:` lines when ' +
+      'it has them.',
+    content: {
+      'text/event-stream': {
+        schema: {
+          oneOf: Object.values(ORDER_EVENTS).map((event) => ({ $ref: getSchemaPath(event) })),
+          discriminator: {
+            propertyName: 'event',
+            mapping: Object.fromEntries(
+              Object.entries(ORDER_EVENTS).map(([name, event]) => [name, getSchemaPath(event)]),
+            ),
+          },
+        },
+      },
+    },
+  })
   @ApiErrors(400, {
     404: NO_SUCH_ORDER,
     429: 'Too many streams open (details.limit says which); try again after Retry-After.',
