@@ -9,7 +9,7 @@ import { register } from 'prom-client';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { corsOptions, securityHeaders } from './http/browser-policy';
-import { ErrorBody } from './http/error-body';
+import { EVERY_ROUTE_503 } from './http/api-errors';
 import { applyServerLimits } from './http/server-limits';
 import { DatabaseOutage } from './database/database-outage';
 import { DatabaseUnavailableFilter } from './http/database-unavailable.filter';
@@ -82,14 +82,7 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
           'API once its origin is listed in CORS_ORIGINS.',
       )
       .setVersion('1')
-      .addGlobalResponse(
-        {
-          status: 400,
-          description: 'The request is malformed; `message` says how.',
-          type: ErrorBody,
-        },
-        { status: 415, description: 'The body is not `application/json`.', type: ErrorBody },
-      )
+      .addGlobalResponse(EVERY_ROUTE_503)
       .addBearerAuth(
         {
           type: 'http',

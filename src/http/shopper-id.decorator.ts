@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   createParamDecorator,
   ExecutionContext,
@@ -6,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { Request } from 'express';
+import { ApiErrors } from './api-errors';
 
 export const SHOPPER_HEADER = 'x-user-id';
 const SHOPPER_ID = /^[A-Za-z0-9_.@:-]{1,64}$/;
@@ -29,10 +31,17 @@ export const ShopperId = createParamDecorator((_: unknown, ctx: ExecutionContext
   return value;
 });
 
-/** OpenAPI: documents the shopper header on a controller or route. */
+/** OpenAPI: documents the shopper header on a controller or route, and its refusals. */
 export const ApiShopper = () =>
-  ApiHeader({
-    name: 'X-User-Id',
-    required: true,
-    description: 'Shopper id, set by the upstream gateway.',
-  });
+  applyDecorators(
+    ApiHeader({
+      name: 'X-User-Id',
+      required: true,
+      description: 'Shopper id, set by the upstream gateway.',
+      schema: { type: 'string', pattern: SHOPPER_ID.source },
+    }),
+    ApiErrors({
+      400: 'X-User-Id is malformed.',
+      401: 'No shopper: the X-User-Id header is missing.',
+    }),
+  );

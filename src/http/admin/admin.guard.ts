@@ -6,8 +6,9 @@ import {
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import { Request } from 'express';
+import { ApiErrors } from '../api-errors';
 import { AdminIdentities } from './admin-identities';
 
 /** The security scheme of the admin API in the OpenAPI document (declared in bootstrap.ts). */
@@ -41,6 +42,11 @@ export class AdminGuard implements CanActivate {
 export const AdminOnly = () =>
   applyDecorators(
     ApiBearerAuth(ADMIN_AUTH),
-    ApiUnauthorizedResponse({ description: 'No admin credential, or one that names no admin.' }),
+    ApiErrors(503, {
+      401: 'No admin credential, or one that names no admin.',
+      503:
+        'The admin API is off (none of ADMIN_TOKENS, ADMIN_TOKEN or ADMIN_JWKS_URL is set), or ' +
+        "the identity provider's keys could not be fetched.",
+    }),
     UseGuards(AdminGuard),
   );

@@ -9,8 +9,8 @@ import {
   Patch,
   Post,
 } from '@nestjs/common';
-import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorBody } from '../../http/error-body';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../http/api-errors';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { CatalogueService } from './catalogue.service';
 import { CartService } from './cart.service';
@@ -41,6 +41,9 @@ const HELD =
   'An order under way holds the cart until its payment is decided (OrderUnderWay; ' +
   'details.orderId names it).';
 const HELD_OR_SHORT = `Not enough stock left, or: ${HELD}`;
+const UNKNOWN = 'No product has this SKU.';
+const NOT_IN_CART = 'The product is not in the cart.';
+const UNKNOWN_OR_NOT_IN_CART = 'No product has this SKU, or it is not in the cart.';
 
 @ApiTags('cart')
 @ApiShopper()
@@ -59,7 +62,7 @@ export class CartController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Add units of a product (adds to what is already in the cart).' })
   @ApiOkResponse({ type: CartView })
-  @ApiConflictResponse({ type: ErrorBody, description: HELD_OR_SHORT })
+  @ApiErrors(400, 413, 415, { 404: UNKNOWN, 409: HELD_OR_SHORT })
   add(@ShopperId() userId: string, @Body() request: AddCartItemRequest): Promise<CartView> {
     return this.cart.add(userId, request.sku, request.quantity);
   }
@@ -67,7 +70,7 @@ export class CartController {
   @Patch('items/:sku')
   @ApiOperation({ summary: 'Set the quantity of a product already in the cart.' })
   @ApiOkResponse({ type: CartView })
-  @ApiConflictResponse({ type: ErrorBody, description: HELD_OR_SHORT })
+  @ApiErrors(400, 413, 415, { 404: UNKNOWN_OR_NOT_IN_CART, 409: HELD_OR_SHORT })
   change(
     @ShopperId() userId: string,
     @Param('sku', SkuPipe) sku: string,
@@ -79,7 +82,7 @@ export class CartController {
   @Delete('items/:sku')
   @ApiOperation({ summary: 'Remove a product from the cart.' })
   @ApiOkResponse({ type: CartView })
-  @ApiConflictResponse({ type: ErrorBody, description: HELD })
+  @ApiErrors(400, { 404: NOT_IN_CART, 409: HELD })
   remove(@ShopperId() userId: string, @Param('sku', SkuPipe) sku: string): Promise<CartView> {
     return this.cart.remove(userId, sku);
   }

@@ -15,7 +15,6 @@ import {
 } from '@nestjs/common';
 import {
   ApiExtraModels,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
@@ -38,13 +37,14 @@ import {
 } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { ErrorBody } from '../../http/error-body';
+import { ApiErrors } from '../../http/api-errors';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
 import { AcceptLatencyInterceptor } from '../../runtime/metrics/accept-latency.interceptor';
+import { ORDER_EVENTS } from './dto/order-event.view';
 import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
 import { RetryPaymentRequest } from './dto/retry-payment.request';
-import { IdempotencyKey } from './checkout/idempotency-key.decorator';
+import { ApiIdempotencyKey, IdempotencyKey } from './checkout/idempotency-key.decorator';
 import { OrderQueries } from './order-queries';
 import { isFinal } from './order-state';
 import { OrderStreams } from './live-updates/order-streams';
@@ -53,6 +53,11 @@ import { RetryPaymentService } from './checkout/retry-payment.service';
 import { StreamLimits } from './live-updates/stream-limits';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
+
+const NO_SUCH_ORDER = 'No such order for this shopper.';
+const PAUSED =
+  'Sync mode turned the checkout away before anything was written: payments are paused while ' +
+  'the payment gateway fails, or every payment slot stayed busy. Retry after Retry-After.';
 
 @ApiTags('orders')
 @ApiShopper()
@@ -79,25 +84,16 @@ export class OrderController {
       'never charges twice; a different body under a used key is a 422. The order holds the ' +
       'cart until its payment is decided: another order meanwhile, under any key, is a 409.',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: true,
-    description: 'Unique per order; reuse it to retry.',
-  })
+  @ApiIdempotencyKey('Unique per order; reuse it to retry.')
   @ApiResponse({ status: 201, type: OrderView, description: 'Order placed; its final state.' })
   @ApiResponse({ status: 202, type: OrderView, description: 'Order accepted; payment under way.' })
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier request.' })
-  @ApiResponse({
-    status: 409,
-    type: ErrorBody,
-    description:
+  @ApiErrors(400, 413, 415, 503, {
+    409:
       'Not enough stock for a product in the cart, or another order from the cart is under ' +
       'way (OrderUnderWay, details.orderId names it).',
-  })
-  @ApiResponse({
-    status: 422,
-    type: ErrorBody,
-    description: 'Empty cart, or the key was used for another request.',
+    422: 'Empty cart, a cart mixing currencies, or the key was used for another request.',
+    503: PAUSED,
   })
   async place(
     @ShopperId() userId: string,
@@ -118,20 +114,17 @@ export class OrderController {
       'same Idempotency-Key returns the same attempt (200, Idempotent-Replayed: true); it ' +
       'never charges twice.',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: true,
-    description: 'Unique per retry; reuse it to repeat this retry.',
-  })
+  @ApiIdempotencyKey('Unique per retry; reuse it to repeat this retry.')
   @ApiResponse({ status: 201, type: OrderView, description: 'Retried; the final order.' })
   @ApiResponse({ status: 202, type: OrderView, description: 'Retry accepted; payment under way.' })
   @ApiResponse({ status: 200, type: OrderView, description: 'Replay of an earlier retry.' })
-  @ApiResponse({ status: 404, type: ErrorBody, description: 'No such order for this shopper.' })
-  @ApiResponse({
-    status: 409,
-    type: ErrorBody,
-    description:
-      'Not PAYMENT_FAILED, its stock sold out since, or another order from the cart is under way.',
+  @ApiErrors(400, 413, 415, 503, {
+    404: NO_SUCH_ORDER,
+    409:
+      'Not PAYMENT_FAILED, its failed payment still being settled, its stock sold out since, ' +
+      'or another order from the cart is under way.',
+    422: 'The key was used for another retry of this order.',
+    503: PAUSED,
   })
   async retryPayment(
     @ShopperId() userId: string,
@@ -157,6 +150,7 @@ export class OrderController {
   @Get(':id')
   @ApiOperation({ summary: 'The order with its lines, status and payment.' })
   @ApiOkResponse({ type: OrderView })
+  @ApiErrors(400, { 404: NO_SUCH_ORDER })
   view(@ShopperId() userId: string, @Param('id', uuid) id: string): Promise<OrderView> {
     return this.queries.view(userId, id);
   }
@@ -164,6 +158,7 @@ export class OrderController {
   @Get(':id/timeline')
   @ApiOperation({ summary: "The order's history, oldest first." })
   @ApiOkResponse({ type: [TimelineEntryView] })
+  @ApiErrors(400, { 404: NO_SUCH_ORDER })
   timeline(
     @ShopperId() userId: string,
     @Param('id', uuid) id: string,
@@ -183,12 +178,30 @@ export class OrderController {
       'SSE_MAX_STREAMS: past either, 429 with Retry-After.',
   })
   @ApiProduces('text/event-stream')
-  // JSON, not the event stream the route produces otherwise: a refused stream never starts.
-  @ApiExtraModels(ErrorBody)
+  @ApiExtraModels(...Object.values(ORDER_EVENTS))
   @ApiResponse({
-    status: 429,
-    description: 'Too many streams open (details.limit says which); try again after Retry-After.',
-    content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } },
+    status: 200,
+    description:
+      'The stream: each event an `event:` line with its name and a `data:` line with its JSON ' +
+      '(one of the schemas here, told apart by `event`), with `id:` and `retry:` lines when ' +
+      'it has them.',
+    content: {
+      'text/event-stream': {
+        schema: {
+          oneOf: Object.values(ORDER_EVENTS).map((event) => ({ $ref: getSchemaPath(event) })),
+          discriminator: {
+            propertyName: 'event',
+            mapping: Object.fromEntries(
+              Object.entries(ORDER_EVENTS).map(([name, event]) => [name, getSchemaPath(event)]),
+            ),
+          },
+        },
+      },
+    },
+  })
+  @ApiErrors(400, {
+    404: NO_SUCH_ORDER,
+    429: 'Too many streams open (details.limit says which); try again after Retry-After.',
   })
   async events(
     @ShopperId() userId: string,

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Topics } from '../../messaging/topics';
 import { Backpressure } from '../../messaging/kafka/backpressure';
+import { ApiErrors } from '../../http/api-errors';
 import { AdminUser } from '../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../http/admin/admin.guard';
 import { BackpressureView, SetBackpressureRequest } from './backpressure.dto';
@@ -32,6 +33,7 @@ export class BackpressureController {
       'authorizations finish. Requests past the limit wait in Kafka.',
   })
   @ApiOkResponse({ type: BackpressureView })
+  @ApiErrors(400, 413, 415)
   async set(
     @Body() request: SetBackpressureRequest,
     @AdminUser() by: string,

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DeadLetters } from '../../messaging/dead-letters/dead-letters';
+import { ApiErrors } from '../../http/api-errors';
 import { AdminUser } from '../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../http/admin/admin.guard';
 import { DeadLetterQuery, DeadLetterView, ReplayAllView } from './dead-letters.dto';
@@ -16,6 +17,7 @@ export class DeadLettersController {
     summary: 'Records no retry could process, newest first, with the error and attempts.',
   })
   @ApiOkResponse({ type: [DeadLetterView] })
+  @ApiErrors(400)
   list(@Query() query: DeadLetterQuery): Promise<DeadLetterView[]> {
     return this.deadLetters.list(query.state, query.limit);
   }
@@ -36,10 +38,13 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay one dead letter.' })
+  @ApiParam({ name: 'id', schema: { type: 'integer' } })
   @ApiOkResponse({ type: DeadLetterView })
-  @ApiResponse({ status: 404, description: 'No such dead letter.' })
-  @ApiResponse({ status: 409, description: 'Already replayed.' })
-  @ApiResponse({ status: 422, description: 'Not a message the app can read.' })
+  @ApiErrors(400, {
+    404: 'No such dead letter.',
+    409: 'Already replayed.',
+    422: 'Not a message the app can read.',
+  })
   replay(@Param('id', ParseIntPipe) id: number, @AdminUser() by: string): Promise<DeadLetterView> {
     return this.deadLetters.replay(String(id), by);
   }

@@ -11,7 +11,7 @@ export class DeadLetterQuery {
   @IsIn(STATES, { message: `state must be one of: ${STATES.join(', ')}` })
   state: DeadLetterState = 'waiting';
 
-  @ApiProperty({ required: false, default: 100, minimum: 1, maximum: 1000 })
+  @ApiProperty({ type: 'integer', required: false, default: 100, minimum: 1, maximum: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number' })

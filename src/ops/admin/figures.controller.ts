@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FleetFigures } from '../figures/fleet-figures';
+import { ApiErrors } from '../../http/api-errors';
 import { AdminOnly } from '../../http/admin/admin.guard';
 import { FiguresHistoryQuery, FiguresPointView, FiguresView } from './figures.dto';
 
@@ -25,6 +26,7 @@ export class FiguresController {
   @Get('history')
   @ApiOperation({ summary: 'One point a second of the last minutes, oldest first (the chart).' })
   @ApiOkResponse({ type: [FiguresPointView] })
+  @ApiErrors(400)
   history(@Query() query: FiguresHistoryQuery): FiguresPointView[] {
     return this.figures.history(query.seconds);
   }

@@ -98,7 +98,13 @@ export class FiguresPointView {
 }
 
 export class FiguresHistoryQuery {
-  @ApiProperty({ required: false, default: HISTORY_SECONDS, minimum: 1, maximum: HISTORY_SECONDS })
+  @ApiProperty({
+    type: 'integer',
+    required: false,
+    default: HISTORY_SECONDS,
+    minimum: 1,
+    maximum: HISTORY_SECONDS,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'seconds must be a whole number' })

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CheckoutModeService } from '../../fleet/mode/checkout-mode.service';
+import { ApiErrors } from '../../http/api-errors';
 import { AdminUser } from '../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../http/admin/admin.guard';
 import { ModeView, SetModeRequest } from './mode.dto';
@@ -26,6 +27,7 @@ export class ModeController {
       'with no Kafka configured is refused with 409.',
   })
   @ApiOkResponse({ type: ModeView })
+  @ApiErrors(400, 413, 415, { 409: 'Async or auto mode, with no Kafka configured.' })
   async setMode(@Body() request: SetModeRequest, @AdminUser() by: string): Promise<ModeView> {
     await this.modes.set(request.mode, by, request.reason ?? null);
     return this.view();

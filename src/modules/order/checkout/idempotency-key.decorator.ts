@@ -1,5 +1,12 @@
-import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  BadRequestException,
+  createParamDecorator,
+  ExecutionContext,
+} from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import { Request } from 'express';
+import { ApiErrors } from '../../../http/api-errors';
 
 const KEY = /^[\x21-\x7e]{1,128}$/;
 
@@ -17,3 +24,15 @@ export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionCo
   }
   return value;
 });
+
+/** OpenAPI: documents the `Idempotency-Key` header of a route, and its refusal. */
+export const ApiIdempotencyKey = (description: string) =>
+  applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: true,
+      description,
+      schema: { type: 'string', minLength: 1, maxLength: 128, pattern: KEY.source },
+    }),
+    ApiErrors({ 400: 'The Idempotency-Key header is missing or malformed.' }),
+  );

@@ -10,6 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../http/api-errors';
 import { AdminUser } from '../../../http/admin/admin-user.decorator';
 import { AdminOnly } from '../../../http/admin/admin.guard';
 import { OrderView } from '../dto/order.view';
@@ -39,8 +40,14 @@ export class StuckOrdersController {
       'drawn: a late order is on its way and left alone; a lost one is re-driven up to ' +
       'REDRIVE_LIMIT times, then flagged (needsAttentionAt) and waits for a human.',
   })
-  @ApiQuery({ name: 'limit', required: false, example: 100 })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'How many to list; outside 1-1000 it is taken as the nearest bound.',
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  })
   @ApiOkResponse({ type: [StuckOrderView] })
+  @ApiErrors(400)
   stuck(
     @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number,
   ): Promise<StuckOrderView[]> {
@@ -53,8 +60,7 @@ export class StuckOrdersController {
     summary: "Ask for an order's payment again now (safe: every step is idempotent).",
   })
   @ApiResponse({ status: 202, type: OrderView, description: 'Payment asked for again.' })
-  @ApiResponse({ status: 404, description: 'No such order.' })
-  @ApiResponse({ status: 409, description: 'The order is not waiting for its payment.' })
+  @ApiErrors(400, { 404: 'No such order.', 409: 'The order is not waiting for its payment.' })
   async redriveOne(
     @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
     @AdminUser() by: string,
