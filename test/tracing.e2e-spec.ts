@@ -155,7 +155,13 @@ describe('OpenTelemetry traces in Zipkin', () => {
     const onWorker = await worker.logLinesUntil((lines) =>
       lines.some((line) => line.traceId === traceId && line.msg === 'payment settled'),
     );
-    expect(onApi.length + onWorker.length).toBeGreaterThan(0);
+    const placedLine = onApi.find(
+      (line) => line.msg === 'order placed' && line.orderId === order.id,
+    );
+    const settledLine = onWorker.find(
+      (line) => line.msg === 'payment settled' && line.orderId === order.id,
+    );
+    expect([placedLine?.traceId, settledLine?.traceId]).toEqual([traceId, traceId]);
   });
 });
 
