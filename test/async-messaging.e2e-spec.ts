@@ -152,6 +152,7 @@ describe('async mode over Kafka', () => {
   it('prunes published outbox rows and de-duplication records past their retention', async () => {
     const { orderId } = await paidAsyncOrder();
     expect(await outboxOf(orderId, 'payment.order')).toHaveLength(1);
+    // A fixed wait: the rows must grow older than MESSAGE_RETENTION_MS (1 s).
     await sleep(1100);
 
     const pruned = await app.app.get(MessageRetention).prune();

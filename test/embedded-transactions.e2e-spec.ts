@@ -18,6 +18,7 @@ describe('transactions on the embedded database', () => {
   afterAll(() => db.destroy());
 
   it('keeps the work of a transaction that commits while another rolls back', async () => {
+    // The sleeps interleave the two: the rollback lands inside the committing one's span.
     const commits = db.transaction(async (manager) => {
       await manager.query(`INSERT INTO probe VALUES (1)`);
       await sleep(50);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
@@ -152,7 +151,6 @@ describe('SIGTERM to an API instance', () => {
       `INSERT INTO products (sku, name, price_cents, currency, stock) VALUES ($1, 'Drain mug', 900, 'EUR', 1)`,
       [sku],
     );
-    await db.end();
     await fetch(`${app.url}/cart/items`, {
       method: 'POST',
       headers,
@@ -164,10 +162,21 @@ describe('SIGTERM to an API instance', () => {
       headers: { ...headers, 'Idempotency-Key': randomUUID() },
       body: JSON.stringify({ paymentToken: 'tok_visa' }),
     });
-    await sleep(300);
+    // Its order is written before the gateway is asked, which takes GATEWAY_LATENCY_MS.
+    await waitFor('the checkout at the gateway', async () => {
+      const { rowCount } = await db.query(`SELECT 1 FROM orders WHERE user_id = $1`, [shopper]);
+      return rowCount ? true : undefined;
+    }).finally(() => db.end());
     const stopped = app.stop();
-    await sleep(200);
-    await expect(fetch(`${app.url}/health/live`)).rejects.toThrow();
+    await waitFor(
+      'the instance to stop taking connections',
+      () =>
+        fetch(`${app.url}/health/live`).then(
+          () => undefined,
+          () => true,
+        ),
+      { timeoutMs: 1000 },
+    );
 
     const answer = await checkout;
     expect(answer.status).toBe(201);

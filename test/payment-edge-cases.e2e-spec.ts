@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Shopper } from './support/shopper';
 import { newProduct, newShopper, startApp, stockOf, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 describe('a gateway that answers too late', () => {
   let app: TestApp;
@@ -22,7 +22,10 @@ describe('a gateway that answers too late', () => {
 
     expect(order.status).toBe('PAYMENT_FAILED');
     expect(order.failureReason).toBe('gateway timed out after 100 ms after 2 attempts');
-    await sleep(500); // the gateway finishes the authorization it was asked for
+    // The late authorization finishes at the gateway after the answer; only then can it charge.
+    await waitFor('the gateway to finish the late authorization', () =>
+      Promise.resolve(app.gatewayLedger().inFlight === 0 ? true : undefined),
+    );
     expect(app.gatewayLedger().charges.get(order.id as string) ?? 0).toBe(0);
     expect(await stockOf(app.db, sku)).toBe(3);
   });
@@ -96,15 +99,13 @@ describe('a payment approved after another run of it was recorded failed', () =>
     const sku = await newProduct(app.db, { stock: 3 });
     await shopper.addToCart(sku, 1);
     const placing = shopper.placeOrder();
-    let orderId: string | undefined;
-    while (!orderId) {
-      await sleep(50);
+    const orderId = await waitFor('the order written, its payment under way', async () => {
       const [row] = await app.db.query<{ id: string }[]>(
         `SELECT id FROM orders WHERE user_id = $1`,
         [shopper.id],
       );
-      orderId = row?.id;
-    }
+      return row?.id;
+    });
     // As a replayed request of the same order records it when the gateway's circuit is open.
     await app.db.query(
       `INSERT INTO payments (id, order_id, attempt, status, amount_cents, currency, reasons)

@@ -1,6 +1,7 @@
 import { SimulatedPaymentGateway } from '../src/modules/payment';
 import { placeMany } from './support/many-orders';
 import { finalOrder, startApp, switchMode, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const PATIENCE_MS = 4000;
 
@@ -22,11 +23,14 @@ describe('an async payment that meets only transient gateway errors', () => {
   it('waits and is paid once the gateway answers again, charged once', async () => {
     gateway.tune({ transientFailureRate: 1 });
     const [{ shopper, orderId }] = await placeMany(app, 1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const callsWhileDown = app.gatewayLedger().calls;
+    // Past the 3 attempts a sync payment makes, well within its patience.
+    const callsWhileDown = await waitFor(
+      'a 4th gateway call',
+      () => Promise.resolve(app.gatewayLedger().calls > 3 ? app.gatewayLedger().calls : undefined),
+      { timeoutMs: PATIENCE_MS / 2 },
+    );
     const waiting = await app.http().get(`/orders/${orderId}`).set('X-User-Id', shopper.id);
     expect(waiting.body.status).toBe('PENDING_PAYMENT');
-    // Past the 3 attempts a sync payment makes.
     expect(callsWhileDown).toBeGreaterThan(3);
 
     gateway.tune({ transientFailureRate: 0 });

@@ -106,16 +106,17 @@ describe('order streams are bounded in number and in lifetime', () => {
     try {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
-      const gone = Array.from({ length: PER_SHOPPER + 1 }, async () => {
-        const leaving = new AbortController();
-        const request = fetch(url, {
-          headers: { 'X-User-Id': shopper.id },
-          signal: leaving.signal,
-        });
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        leaving.abort();
-        await request.catch(() => undefined);
-      });
+      const leaving = new AbortController();
+      const gone = Array.from({ length: PER_SHOPPER + 1 }, () =>
+        fetch(url, { headers: { 'X-User-Id': shopper.id }, signal: leaving.signal }).catch(
+          () => undefined,
+        ),
+      );
+      // The streams admitted follow the order (counted open) before they read it.
+      await waitFor('the streams admitted reading the order', async () =>
+        (await metricValue(app, 'checkout_order_streams_open')) === PER_SHOPPER ? true : undefined,
+      );
+      leaving.abort();
       await Promise.all(gone);
       await blocker.query('COMMIT');
     } finally {

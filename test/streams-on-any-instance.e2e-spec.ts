@@ -14,6 +14,7 @@ import {
   switchMode,
   TestApp,
 } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const ORDERS = 6;
 /**
@@ -121,6 +122,7 @@ describe('a live result on whichever instance holds the stream', () => {
         expect((await stream.next('status')).data).toMatchObject({ status: 'PENDING_PAYMENT' });
         await stream.next('result', 10_000);
         expect((await placing).body.status).toBe('PAID');
+        // A fixed wait: time for a repeat by the other road to show, if there is one.
         await sleep(500);
         expect(stream.events.filter((event) => event.type === 'result')).toHaveLength(1);
       } finally {
@@ -160,7 +162,22 @@ async function startFleet(roles: string[]): Promise<AppProcess[]> {
   });
   expect(switched.status).toBe(200);
   // Every instance follows the mode within a moment; the acceptor answers 202 once it does.
-  await sleep(500);
+  const apis = fleet.filter((_, i) => roles[i].split(',').includes('api'));
+  await waitFor(
+    'every API instance in async mode',
+    async () => {
+      const modes = await Promise.all(
+        apis.map(async (instance) => {
+          const answer = await fetch(`${instance.url}/admin/mode`, {
+            headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          return ((await answer.json()) as { mode: string }).mode;
+        }),
+      );
+      return modes.every((mode) => mode === 'async') ? true : undefined;
+    },
+    { timeoutMs: 5000 },
+  );
   return fleet;
 }
 
@@ -203,6 +220,7 @@ async function placeAndFollow(acceptor: AppProcess, holders: AppProcess[]): Prom
             return Date.now();
           }),
         );
+        // A fixed wait: time for a repeat by the other road to show, if there is one.
         await sleep(1000);
         const view = (await (await call(acceptor.url, `/orders/${order.id}`)).json()) as {
           status: string;

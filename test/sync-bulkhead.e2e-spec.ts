@@ -1,6 +1,6 @@
 import { Response } from 'supertest';
 import { SimulatedPaymentGateway } from '../src/modules/payment';
-import { metricValue } from './support/metrics';
+import { metricReaches, metricValue } from './support/metrics';
 import { Shopper } from './support/shopper';
 import {
   finalOrder,
@@ -113,7 +113,7 @@ describe('the sync bulkhead', () => {
     const crowd = Array.from({ length: 4 }, () => new Shopper(app, newShopper()));
     for (const shopper of crowd) await shopper.addToCart(sku, 1);
     const ahead = crowd.map((shopper) => shopper.placeOrder());
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await metricReaches(app, 'checkout_sync_bulkhead_queued', 2, 1000);
     const retried = await retrier.retryPayment(failed.body.id as string);
     await Promise.all(ahead);
 

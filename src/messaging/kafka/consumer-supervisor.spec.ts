@@ -63,12 +63,12 @@ describe('ConsumerSupervisor', () => {
       assignedPartitions: 0,
       lastError: 'Error: Connection error: connect ECONNREFUSED',
     });
-    await sleep(300);
+    await sleep(300); // past the first restart delay, 250 ms
     expect(runs()).toBe(2);
     // A restart that fails again is still a restart under way, not a consumer stopped for good.
     consumer.crashed('Connection error: connect ECONNREFUSED');
     expect(supervisor.state().status).toBe('restarting');
-    await sleep(550);
+    await sleep(550); // past the second, 500 ms
     expect(runs()).toBe(3);
     consumer.joined('member-2');
     expect(supervisor.state()).toMatchObject({ status: 'connected', restarts: 2, lastError: null });
@@ -83,7 +83,7 @@ describe('ConsumerSupervisor', () => {
     });
     consumer.joined('member-1');
     consumer.crashed('No broker available');
-    await sleep(1100);
+    await sleep(1100); // past one retry, LEAVE_RETRY_MS (1 s) after the first ask
     expect(asked).toEqual(['member-1', 'member-1']);
     supervisor.stop();
   });
@@ -104,7 +104,7 @@ describe('ConsumerSupervisor', () => {
     consumer.joined('member-1');
     supervisor.stop();
     consumer.crashed('The group is rebalancing');
-    await sleep(300);
+    await sleep(300); // a fixed wait, past the first restart delay: no restart may come
     expect(runs()).toBe(1);
     expect(supervisor.state().status).toBe('disconnected');
   });
