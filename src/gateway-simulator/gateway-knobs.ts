@@ -23,11 +23,21 @@ const ratio = (fallback: number) => z.coerce.number().min(0).max(1).default(fall
  * one definition for both.
  */
 export const gatewayKnobVariables = {
-  GATEWAY_LATENCY_MS: integer(80),
-  GATEWAY_CAPACITY: integer(50, 1),
-  GATEWAY_TRANSIENT_FAILURE_RATE: ratio(0),
-  GATEWAY_DECLINE_ABOVE_CENTS: integer(1_000_000, 1),
-  GATEWAY_LOST_RESPONSE_RATE: ratio(0),
+  GATEWAY_LATENCY_MS: integer(80).describe('simulator: time one authorization takes'),
+  GATEWAY_CAPACITY: integer(50, 1).describe(
+    'simulator: concurrent authorizations it bears; past it each call slows in proportion, ' +
+      'past twice it calls are refused as overloaded (`429`)',
+  ),
+  GATEWAY_TRANSIENT_FAILURE_RATE: ratio(0).describe(
+    'simulator: share of calls (0–1) that fail transiently, charging nothing',
+  ),
+  GATEWAY_DECLINE_ABOVE_CENTS: integer(1_000_000, 1).describe(
+    'simulator: amounts above this are declined',
+  ),
+  GATEWAY_LOST_RESPONSE_RATE: ratio(0).describe(
+    'simulator: share of answers (0–1) lost after the gateway decided (and charged): the ' +
+      'caller times out',
+  ),
 };
 
 type KnobVariables = z.infer<z.ZodObject<typeof gatewayKnobVariables>>;
@@ -61,11 +71,19 @@ export interface SimulatorSettings {
   knobs: GatewayKnobs;
 }
 
-const simulatorEnvironment = z.object({
-  ...gatewayKnobVariables,
-  GATEWAY_SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
-  GATEWAY_SIMULATOR_PORT: integer(3100).pipe(z.number().max(65_535)),
-});
+/** Where the simulator service listens; it reads the knobs above too. */
+export const simulatorServiceVariables = {
+  GATEWAY_SIMULATOR_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('the address the simulator service listens on'),
+  GATEWAY_SIMULATOR_PORT: integer(3100)
+    .pipe(z.number().max(65_535))
+    .describe('the port the simulator service listens on; `0`: any free port'),
+};
+
+const simulatorEnvironment = z.object({ ...gatewayKnobVariables, ...simulatorServiceVariables });
 
 /** Reads the service's settings from its environment; throws naming each bad variable. */
 export function readSimulatorSettings(
