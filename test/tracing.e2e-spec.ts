@@ -135,7 +135,7 @@ describe('OpenTelemetry traces in Zipkin', () => {
     ]);
     expect(spans.filter((span) => span.parentId && !ids.has(span.parentId))).toEqual([]);
 
-    // Zipkin's own UI draws it: the picture in the README.
+    // Zipkin's own UI draws it: the picture in docs/architecture.md.
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });

@@ -62,7 +62,7 @@ export class KafkaTransport extends ServerKafka implements BeforeApplicationShut
       client: config.kafka ? clients.clientOptions('worker') : { brokers: [] },
       consumer: {
         groupId: topics.consumerGroup(),
-        // Fast failover (README, "Failover"): a killed worker's partitions move after its
+        // Fast failover (docs/runbook.md, "Failover"): a killed worker's partitions move after its
         // session; a rebalance waits for members that will not come back (a killed worker's, or
         // the old members a restarted broker remembers) only as long as the rebalance timeout.
         sessionTimeout: config.kafka?.sessionTimeoutMs,
