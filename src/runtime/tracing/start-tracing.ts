@@ -1,12 +1,5 @@
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-
-/** What answers /health and /metrics: scraped every few seconds, never part of an order. */
-const PROBES = /^\/(health|metrics)(\/|$|\?)/;
 
 /**
  * Whether the standard variables ask for spans to be exported: OTEL_TRACES_EXPORTER names an
@@ -23,10 +16,10 @@ let sdk: NodeSDK | null = null;
 let started = false;
 
 /**
- * Starts OpenTelemetry before anything it instruments is loaded (http, express, Nest, pg). With exporters asked for, the
- * Node SDK records and exports spans (sampler, exporter endpoints, resource: the OTEL_*
- * variables). Without, a provider that records nothing still gives every request and message
- * a W3C trace context, so logs, X-Trace-Id and Kafka headers carry one trace id either way.
+ * Starts OpenTelemetry before anything it instruments is loaded. With exporters asked for, the
+ * Node SDK records and exports spans (see span-export). Without, a provider that records
+ * nothing still gives every request and message a W3C trace context, so logs, X-Trace-Id and
+ * Kafka headers carry one trace id either way.
  */
 export function startTracing(env: NodeJS.ProcessEnv = process.env): void {
   started = true;
@@ -34,24 +27,11 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): void {
     new NodeTracerProvider({ sampler: new AlwaysOffSampler() }).register();
     return;
   }
-  sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME ? undefined : 'peak-checkout',
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => PROBES.test(request.url ?? ''),
-        // Background work (health probes of the gateway, polls) starts no trace of its own.
-        requireParentforOutgoingSpans: true,
-      }),
-      // Each middleware (CORS, helmet, the drain, the body) would be a span of every request.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
-      new NestInstrumentation(),
-      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      // No undici (fetch) instrumentation: the one fetch, a worker's callback, has a client span
-      // of its own that injects its context (tracing on or off); undici's would add a second
-      // traceparent header to the same request.
-    ],
-  });
-  sdk.start();
+  // Required only here: the Node SDK and its instrumentations take most of a second to load,
+  // which every boot (a replacement worker's, too) would pay with tracing off.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startSpanExport } = require('./span-export') as typeof import('./span-export');
+  sdk = startSpanExport(env);
 }
 
 /** Trace ids without spans, for an app built without main.ts (the end-to-end tests). */

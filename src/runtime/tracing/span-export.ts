@@ -1,0 +1,35 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+
+/** What answers /health and /metrics: scraped every few seconds, never part of an order. */
+const PROBES = /^\/(health|metrics)(\/|$|\?)/;
+
+/**
+ * Starts the Node SDK, which records spans and exports them as the OTEL_* variables say
+ * (exporter, endpoint, sampler, resource), with the instrumentations of http, express, Nest
+ * and pg.
+ */
+export function startSpanExport(env: NodeJS.ProcessEnv): NodeSDK {
+  const sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME ? undefined : 'peak-checkout',
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => PROBES.test(request.url ?? ''),
+        // Background work (health probes of the gateway, polls) starts no trace of its own.
+        requireParentforOutgoingSpans: true,
+      }),
+      // Each middleware (CORS, helmet, the drain, the body) would be a span of every request.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+      new NestInstrumentation(),
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+      // No undici (fetch) instrumentation: the one fetch, a worker's callback, has a client span
+      // of its own that injects its context (tracing on or off); undici's would add a second
+      // traceparent header to the same request.
+    ],
+  });
+  sdk.start();
+  return sdk;
+}
