@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
 import { launchChromium } from './support/browser';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
 import { EventStream } from './support/event-stream';
 import { ADMIN_TOKEN, newTopicPrefix } from './support/test-app';
-import { ZipkinServer, ZipkinSpan } from './support/zipkin-server';
+import { waitFor } from './support/wait-for';
+import { ZipkinServer } from './support/zipkin-server';
 
 const SCREENSHOTS = join(__dirname, '..', 'test-output');
 
@@ -110,10 +110,15 @@ describe('OpenTelemetry traces in Zipkin', () => {
       stream.close();
     }
 
-    const spans = await spansOf(zipkin, traceId, (found) =>
-      [...ON_THE_API, ...ON_THE_WORKER, ...ON_EITHER].every((name) =>
-        found.some((span) => span.name === name),
-      ),
+    // Exported in batches: the trace is read until every span has arrived.
+    const spans = await waitFor(
+      `every span of trace ${traceId} in Zipkin`,
+      async () => {
+        const found = await zipkin.trace(traceId);
+        const all = [...ON_THE_API, ...ON_THE_WORKER, ...ON_EITHER];
+        return all.every((name) => found.some((span) => span.name === name)) ? found : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
     );
     const names = (service: string) =>
       spans.filter((span) => span.localEndpoint?.serviceName === service).map((s) => s.name);
@@ -164,19 +169,3 @@ describe('OpenTelemetry traces in Zipkin', () => {
     expect([placedLine?.traceId, settledLine?.traceId]).toEqual([traceId, traceId]);
   });
 });
-
-/** The trace's spans once `complete` says all have arrived (exported in batches), or fails. */
-async function spansOf(
-  zipkin: ZipkinServer,
-  traceId: string,
-  complete: (spans: ZipkinSpan[]) => boolean,
-): Promise<ZipkinSpan[]> {
-  let spans: ZipkinSpan[] = [];
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(250)) {
-    spans = await zipkin.trace(traceId);
-    if (complete(spans)) return spans;
-  }
-  throw new Error(
-    `trace ${traceId} incomplete in Zipkin; it holds: ${spans.map((s) => s.name).join(', ')}`,
-  );
-}

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './database-url';
+import { waitFor } from './wait-for';
 
 export const BUILT_SERVER = join(__dirname, '..', '..', 'dist', 'main.js');
 
@@ -114,17 +115,12 @@ export class AppProcess {
     return this.logLines();
   }
 
-  /** Waits until a line printed satisfies `wanted`, then returns it (or fails, with the output). */
-  async outputUntil(wanted: (line: string) => boolean, timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.output.find(wanted);
-      if (line !== undefined) return line;
-      if (Date.now() > deadline) {
-        throw new Error(`no such line printed; the output:\n${this.output.join('\n')}`);
-      }
-      await sleep(50);
-    }
+  /** Waits until a line printed satisfies `wanted`, then returns it. */
+  outputUntil(wanted: (line: string) => boolean, timeoutMs = 5000): Promise<string> {
+    return waitFor('a line printed', () => Promise.resolve(this.output.find(wanted)), {
+      timeoutMs,
+      intervalMs: 50,
+    });
   }
 
   /** The JSON log lines printed so far. */

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { freePort } from './app-process';
+import { serverScript } from './server-script';
 
-const run = promisify(execFile);
-const SCRIPT = join(__dirname, '..', '..', 'scripts', 'kafka.sh');
 const DEFAULT_DIR = join(__dirname, '..', '..', '.kafka');
 
 /** A Kafka broker of the tests' own, run by scripts/kafka.sh on a loopback port. */
@@ -48,17 +45,10 @@ export class KafkaBroker {
   }
 
   private async script(command: 'start' | 'stop'): Promise<void> {
-    const env = {
-      ...process.env,
+    await serverScript('kafka.sh', command, {
       KAFKA_PORT: String(this.port),
       ...(this.dir ? { KAFKA_DIR: this.dir } : {}),
-    };
-    try {
-      await run('bash', [SCRIPT, command], { env, timeout: 180_000 });
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`scripts/kafka.sh ${command} failed:\n${stdout ?? ''}${stderr ?? ''}`);
-    }
+    });
   }
 }
 

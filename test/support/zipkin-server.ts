@@ -1,9 +1,4 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-const SCRIPT = join(__dirname, '..', '..', 'scripts', 'zipkin.sh');
+import { serverScript } from './server-script';
 
 /** One span as Zipkin's API v2 answers it (names lower-cased by Zipkin). */
 export interface ZipkinSpan {
@@ -30,11 +25,11 @@ export class ZipkinServer {
   }
 
   async start(): Promise<void> {
-    await this.script('start');
+    await serverScript('zipkin.sh', 'start', { ZIPKIN_PORT: String(this.port) });
   }
 
   async stop(): Promise<void> {
-    await this.script('stop');
+    await serverScript('zipkin.sh', 'stop', { ZIPKIN_PORT: String(this.port) });
   }
 
   /** The spans Zipkin holds of one trace (none yet: an empty list). */
@@ -43,15 +38,5 @@ export class ZipkinServer {
     if (answer.status === 404) return [];
     if (!answer.ok) throw new Error(`Zipkin answered ${answer.status} for trace ${traceId}`);
     return (await answer.json()) as ZipkinSpan[];
-  }
-
-  private async script(command: 'start' | 'stop'): Promise<void> {
-    const env = { ...process.env, ZIPKIN_PORT: String(this.port) };
-    try {
-      await run('bash', [SCRIPT, command], { env, timeout: 180_000 });
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`scripts/zipkin.sh ${command} failed:\n${stdout ?? ''}${stderr ?? ''}`);
-    }
   }
 }
