@@ -52,7 +52,9 @@ COMMIT;
 
 /**
  * PostgreSQL's rate for the accept transaction, with as many clients as the app's pool, in a
- * database already migrated (`databaseUrl`); it leaves its rows behind.
+ * database already migrated (`databaseUrl`); it leaves its rows behind. Its statements are
+ * prepared, as the app's are (DATABASE_PREPARED_STATEMENTS), so the limit is PostgreSQL's for
+ * the transaction as the app sends it.
  */
 export async function measurePostgres(
   databaseUrl: string,
@@ -77,7 +79,7 @@ export async function measurePostgres(
   try {
     const script = join(dir, 'accept.sql');
     await writeFile(script, ACCEPT_TRANSACTION);
-    const args = ['-n', '-M', 'extended', '-c', String(clients), '-j', '2'];
+    const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2'];
     const { stdout } = await run(
       'pgbench',
       [...args, '-T', String(seconds), '-f', script, databaseUrl],

@@ -62,6 +62,8 @@ export interface AppConfig {
         connectionTimeoutMs: number;
         /** Client-side bound on one query's answer; 0 for none. */
         queryTimeoutMs: number;
+        /** Parameterized statements prepared once per connection (see prepared-statements). */
+        preparedStatements: boolean;
       }
     | { kind: 'embedded'; dataDir: string };
   catalogue: { seedDemo: boolean; currency: string };
@@ -204,6 +206,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
           poolSize: e.DATABASE_POOL_SIZE,
           connectionTimeoutMs: e.DATABASE_CONNECTION_TIMEOUT_MS,
           queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+          preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
         }
       : { kind: 'embedded', dataDir: e.PGLITE_DATA_DIR },
     catalogue: { seedDemo: e.SEED_DEMO_CATALOGUE, currency: e.CURRENCY },

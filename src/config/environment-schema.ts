@@ -104,6 +104,10 @@ const database = {
     "how long to wait for one query's answer before failing (`503`); `0`: no limit. " +
       '`npm run db:migrate` waits without one',
   ),
+  DATABASE_PREPARED_STATEMENTS: flag(true).describe(
+    'prepare each parameterized statement once per connection, so PostgreSQL plans it once; ' +
+      '`false` behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21)',
+  ),
   PGLITE_DATA_DIR: z
     .string()
     .min(1)

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { preparingPgDriver } from './prepared-statements';
 import { serializedPGliteDriver } from './serialized-pglite-pool';
 
 /**
@@ -37,6 +38,7 @@ export function dataSourceOptions(
       ...common,
       url: config.database.url,
       poolSize: config.database.poolSize,
+      ...(config.database.preparedStatements ? { driver: preparingPgDriver() } : {}),
       extra: {
         connectionTimeoutMillis: config.database.connectionTimeoutMs,
         // node-postgres reads 0 as "wait for ever". The server cancels a statement past the

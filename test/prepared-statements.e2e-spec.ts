@@ -1,0 +1,100 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app-config';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { PREPARED_PER_CONNECTION, preparedNameOf } from '../src/database/prepared-statements';
+import { E2E_DATABASE_ENV } from './support/database-url';
+
+/** A data source of one connection, so every query below runs on the same one. */
+async function oneConnection(env: Record<string, string> = {}): Promise<DataSource> {
+  const url = process.env[E2E_DATABASE_ENV]!;
+  const config = loadConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '1', ...env });
+  return new DataSource(dataSourceOptions(config)).initialize();
+}
+
+/** What this connection has prepared, as PostgreSQL sees it. */
+async function preparedOn(dataSource: DataSource): Promise<Map<string, string>> {
+  const rows = await dataSource.query<{ name: string; statement: string }[]>(
+    `SELECT name, statement FROM pg_prepared_statements`,
+  );
+  return new Map(rows.map((row) => [row.name, row.statement]));
+}
+
+describe('prepared statements', () => {
+  let dataSource: DataSource;
+
+  afterEach(async () => {
+    if (dataSource?.isInitialized) await dataSource.destroy();
+  });
+
+  it('prepares a parameterized statement once per connection, under a name its text gives', async () => {
+    dataSource = await oneConnection();
+    const text = `SELECT $1::int + 1 AS next`;
+    const answers = [];
+    for (const n of [1, 2, 3]) answers.push(await dataSource.query(text, [n]));
+    expect(answers).toEqual([[{ next: 2 }], [{ next: 3 }], [{ next: 4 }]]);
+    const prepared = await preparedOn(dataSource);
+    expect(prepared.get(preparedNameOf(text))).toBe(text);
+    expect([...prepared.keys()].filter((name) => name === preparedNameOf(text))).toHaveLength(1);
+  });
+
+  it('leaves statements without parameters as they are: several in one text still run', async () => {
+    dataSource = await oneConnection();
+    await dataSource.query(`SELECT 1; SELECT 2`);
+    await dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT $1::text`, ['inside a transaction']);
+    });
+    const names = [...(await preparedOn(dataSource)).keys()];
+    expect(names).toEqual([preparedNameOf(`SELECT $1::text`)]);
+  });
+
+  it('keeps using a prepared statement after it failed, and after a rollback', async () => {
+    dataSource = await oneConnection();
+    const text = `SELECT 10 / $1::int AS share`;
+    expect(await dataSource.query(text, [2])).toEqual([{ share: 5 }]);
+    await expect(dataSource.query(text, [0])).rejects.toThrow(/division by zero/);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await manager.query(text, [5]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await dataSource.query(text, [10])).toEqual([{ share: 1 }]);
+  });
+
+  it(`prepares at most ${PREPARED_PER_CONNECTION} texts per connection; the rest still run`, async () => {
+    dataSource = await oneConnection();
+    const texts = Array.from(
+      { length: PREPARED_PER_CONNECTION + 20 },
+      (_, n) => `SELECT $1::int * ${n} AS product`,
+    );
+    for (const [n, text] of texts.entries()) {
+      expect(await dataSource.query(text, [2])).toEqual([{ product: 2 * n }]);
+    }
+    const prepared = await preparedOn(dataSource);
+    expect(prepared.size).toBe(PREPARED_PER_CONNECTION);
+    expect(prepared.has(preparedNameOf(texts.at(-1)!))).toBe(false);
+  });
+
+  it('parses a statement anew once a migration changed the columns it returns', async () => {
+    dataSource = await oneConnection();
+    const table = `prepared_probe_${process.pid}`;
+    await dataSource.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
+    try {
+      await dataSource.query(`INSERT INTO ${table} VALUES (1)`);
+      const text = `SELECT * FROM ${table} WHERE id = $1`;
+      expect(await dataSource.query(text, [1])).toEqual([{ id: 1 }]);
+      await dataSource.query(`ALTER TABLE ${table} ADD COLUMN note text DEFAULT 'new'`);
+      await expect(dataSource.query(text, [1])).rejects.toThrow(/cached plan/);
+      expect(await dataSource.query(text, [1])).toEqual([{ id: 1, note: 'new' }]);
+      expect(await dataSource.query(text, [1])).toEqual([{ id: 1, note: 'new' }]);
+    } finally {
+      await dataSource.query(`DROP TABLE ${table}`);
+    }
+  });
+
+  it('prepares nothing with DATABASE_PREPARED_STATEMENTS=false', async () => {
+    dataSource = await oneConnection({ DATABASE_PREPARED_STATEMENTS: 'false' });
+    expect(await dataSource.query(`SELECT $1::int AS n`, [7])).toEqual([{ n: 7 }]);
+    expect((await preparedOn(dataSource)).size).toBe(0);
+  });
+});
