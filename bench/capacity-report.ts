@@ -1,4 +1,4 @@
-import { CapacityResult } from './capacity';
+import { CapacityResult, FAST_GATEWAY } from './capacity';
 import { FlashSaleReport } from './report';
 
 const rate = (value: number) => value.toFixed(1);
@@ -12,7 +12,14 @@ export function capacityMarkdownOf(report: FlashSaleReport): string[] {
   for (const climb of report.capacity ?? []) {
     const held = climb.heldPerSecond;
     lines.push(
-      `## Accept capacity, async, ${climb.processes === 'one' ? 'one process' : 'API and worker apart'}`,
+      `## Accept capacity, async, ${climb.processes === 'one' ? 'one process' : 'API and worker apart'}, ` +
+        `${climb.gateway === "the sale's" ? "the sale's gateway" : 'a gateway never the limit'}`,
+      ``,
+      climb.gateway === "the sale's"
+        ? `Payments wait for the sale's gateway (${report.gateway.ordersPerSecond.toFixed(0)} orders/s) ` +
+            `while accepting runs ahead of it, as in a flash sale: the climb measures accepting.`
+        : `Every accepted order settles at once beside the accepting, on a gateway bearing far more ` +
+            `(${FAST_GATEWAY.capacity} at once, ${FAST_GATEWAY.latencyMs} ms each): the climb measures accepting and settling together.`,
       ``,
       `Highest rate held (p99 ≤ ${climb.p99BoundMs} ms, no error): ` +
         (held === null

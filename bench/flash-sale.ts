@@ -70,7 +70,7 @@ const PHASES = process.env.BENCH_PHASES
   : ALL_PHASES;
 
 /**
- * Steps of 3 s from 20/s, × 1.3 each, up to 1.5 × pgbench's rate at most. It starts low: with
+ * Steps of 5 s from 20/s, × 1.3 each, up to 1.5 × pgbench's rate at most. It starts low: with
  * a gateway that is never the limit, settling runs beside accepting and shares the cores.
  */
 const CLIMB = { from: 20, factor: 1.3, seconds: 5, p99BoundMs: 100 };
@@ -110,7 +110,11 @@ async function main(): Promise<void> {
     if (PHASES.includes('capacity')) {
       const brokerPid = brokerPidOf();
       const plan = { ...CLIMB, ceiling: 1.5 * limits.postgresAcceptsPerSecond };
-      for (const split of [false, true]) capacity.push(await climb(bench, split, plan, brokerPid));
+      for (const gateway of ['never the limit', "the sale's"] as const) {
+        for (const split of [false, true]) {
+          capacity.push(await climb(bench, split, gateway, plan, brokerPid));
+        }
+      }
     }
     const settled: SettleResult[] = [];
     if (PHASES.includes('settle')) {

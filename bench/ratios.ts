@@ -9,7 +9,9 @@ export function ratiosOf(report: FlashSaleReport): Record<string, number> {
   const ratios: Record<string, number> = {};
   for (const climb of report.capacity ?? []) {
     if (climb.heldPerSecond !== null) {
-      ratios[`capacity held (${climb.processes}) / pgbench`] = climb.heldPerSecond / pgbench;
+      const paced = climb.gateway === "the sale's" ? ", the sale's gateway" : '';
+      ratios[`capacity held (${climb.processes}${paced}) / pgbench`] =
+        climb.heldPerSecond / pgbench;
     }
   }
   for (const drain of report.settle ?? []) {
