@@ -23,6 +23,9 @@ export function preparedNameOf(text: string): string {
 
 type Query = (...args: unknown[]) => unknown;
 
+/** feature_not_supported: "cached plan must not change result type". */
+const CACHED_PLAN_CHANGED = '0A000';
+
 /**
  * A connection that prepares each parameterized statement the first time it runs it and only
  * binds and executes it after: PostgreSQL then plans it once per connection, not once per call.
@@ -61,9 +64,6 @@ export class PreparingClient extends pg.Client {
     return query.apply(this, args) as never;
   }
 }
-
-/** feature_not_supported: "cached plan must not change result type". */
-const CACHED_PLAN_CHANGED = '0A000';
 
 /** node-postgres with a pool of preparing connections, as TypeORM's `driver` option. */
 export function preparingPgDriver(): object {
