@@ -22,7 +22,7 @@ import { aimOf, FlashSaleReport, markdownOf } from './report';
 import { settle, SETTLE_GATEWAY, SettleResult } from './settle';
 import { runningApps, runSale, SaleBench, SaleResult, Scenario } from './sale';
 
-const DEADLINE_MS = 15 * 60_000;
+const DEADLINE_MS = 20 * 60_000;
 const BROKER_PORT = 9192;
 const ROOT = join(__dirname, '..');
 const BROKER_DIR = join(ROOT, '.kafka', 'bench');
