@@ -73,12 +73,12 @@ export async function climb(
   const database = `peak_bench_capacity_${split ? 'split' : 'one'}${paced ? '_paced' : ''}`;
   await freshDatabase(bench.databaseUrl('postgres'), database);
   const apps = await startApps(bench, layout, database, paced ? bench.gateway : FAST_GATEWAY);
+  const db = new Client({ connectionString: bench.databaseUrl(database) });
   // Against the sale's gateway the payments fall behind by design; waiting for them to settle
   // between steps would take minutes and measure nothing.
   const settleBetweenSteps = async () => {
     if (!paced) await untilAllFinal(db, performance.now(), 30);
   };
-  const db = new Client({ connectionString: bench.databaseUrl(database) });
   const steps: CapacityStep[] = [];
   try {
     await db.connect();
