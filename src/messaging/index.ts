@@ -6,4 +6,5 @@ export { Inbox } from './inbox';
 export { InvalidMessageError } from './invalid-message.error';
 export { MessageStandings, type MessageStanding, type StandingState } from './message-standings';
 export { Topics } from './topics';
+export { type CommitStep, type LastStatement } from './commit-step';
 export { UnitOfWork, type TransactionContext } from './unit-of-work';
