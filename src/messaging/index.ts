@@ -6,5 +6,4 @@ export { Inbox } from './inbox';
 export { InvalidMessageError } from './invalid-message.error';
 export { MessageStandings, type MessageStanding, type StandingState } from './message-standings';
 export { Topics } from './topics';
-export { type CommitStep, type LastStatement } from './commit-step';
 export { UnitOfWork, type TransactionContext } from './unit-of-work';

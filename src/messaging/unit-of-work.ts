@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { currentDelivery, Delivery } from './delivery';
-import { CommitStep } from './commit-step';
 import { DeliveryFailedError } from './delivery-failed.error';
 import { Contract, seal } from './envelope';
 import { MessageBus, Outgoing } from './message-bus';
@@ -27,19 +26,12 @@ export interface TransactionContext {
   readonly manager: EntityManager;
   publish<Body>(contract: Contract<Body>, body: Body, options?: PublishOptions): void;
   /**
-   * Sends `step`'s statements after the rest of the work and the outbox, queued on the
-   * connection with the COMMIT, no answer waited for in between: for the statement that locks a
-   * row every transaction wants (a flash sale's product), so the lock is held for its execution
-   * and the commit, not for round trips of a process busy with other requests. Its statements
-   * cannot read their answers to decide: one that must refuse fails (a constraint), PostgreSQL
-   * answers the COMMIT with a ROLLBACK, and the unit of work fails with `step.refusal`'s error.
+   * Runs `step` after the rest of the work and the outbox, just before the commit: for the
+   * statement that locks a row every transaction wants (a flash sale's product), so the lock
+   * is held for one statement and the commit, not for the whole transaction. A step may not
+   * publish: the outbox is written by then.
    */
-  withCommit(step: CommitStep): void;
-}
-
-/** The connection under a query runner: node-postgres's, or PGlite's; both answer in order. */
-interface Connection {
-  query(text: string, values: unknown[]): Promise<unknown>;
+  beforeCommit(step: () => Promise<void>): void;
 }
 
 /**
@@ -57,13 +49,13 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
     const outgoing: Outgoing[] = [];
-    const steps: CommitStep[] = [];
+    const beforeCommitSteps: (() => Promise<void>)[] = [];
     let staged = false;
     const result = await inSpan('transaction', {}, () =>
-      this.inTransaction(async (manager) => {
+      this.dataSource.transaction(async (manager) => {
         const done = await work({
           manager,
-          withCommit: (step) => steps.push(step),
+          beforeCommit: (step) => beforeCommitSteps.push(step),
           publish: (contract, body, options = {}) => {
             if (staged)
               throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
@@ -76,12 +68,12 @@ export class UnitOfWork {
         });
         staged = true;
         const viaKafka = outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
-        if (viaKafka.length > 0) this.bus.assertKafka();
-        const last: CommitStep[] = [
-          ...(viaKafka.length > 0 ? [this.outbox.stagingOf(viaKafka)] : []),
-          ...steps,
-        ];
-        return { done, last };
+        if (viaKafka.length > 0) {
+          this.bus.assertKafka();
+          await this.outbox.stage(manager, viaKafka);
+        }
+        for (const step of beforeCommitSteps) await step();
+        return done;
       }),
     );
     try {
@@ -90,52 +82,5 @@ export class UnitOfWork {
       throw new DeliveryFailedError(error);
     }
     return result;
-  }
-
-  /**
-   * Runs `work` in a transaction, then queues the statements it leaves for the end and the
-   * COMMIT on the connection in one go. A failed statement means PostgreSQL rolled the
-   * transaction back at the COMMIT; its refusal is made once the connection is released (it
-   * may read the database, and the embedded database has one connection).
-   */
-  private async inTransaction<T>(
-    work: (manager: EntityManager) => Promise<{ done: T; last: CommitStep[] }>,
-  ): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    let refused: { step: CommitStep; failure: unknown; index: number } | null = null;
-    let done: T;
-    try {
-      await runner.connect();
-      await runner.startTransaction();
-      let last: CommitStep[];
-      try {
-        ({ done, last } = await work(runner.manager));
-      } catch (error) {
-        // The work's error is the one to tell, not a rollback's on a connection it broke.
-        await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-      const connection = (await runner.connect()) as Connection;
-      // Queued in this order before the COMMIT is; a failure is kept, not thrown, until then.
-      const answers = last.flatMap((step) =>
-        step.statements.map((statement, index) =>
-          connection.query(statement.text, statement.values).then(
-            () => null,
-            (failure: unknown) => ({ step, failure, index }),
-          ),
-        ),
-      );
-      try {
-        await runner.commitTransaction();
-      } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-      refused = (await Promise.all(answers)).find((answer) => answer !== null) ?? null;
-    } finally {
-      await runner.release();
-    }
-    if (refused) throw await refused.step.refusal(refused.failure, refused.index);
-    return done;
   }
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Envelope } from '../envelope';
-import { CommitStep } from '../commit-step';
 
 /** A message of the outbox, and where it landed in Kafka once published. */
 export interface OutboxMessage {
@@ -20,29 +19,18 @@ export interface OutboxMessage {
   offset: number | null;
 }
 
-const STAGE = `INSERT INTO outbox (message_id, topic, key, envelope) VALUES ($1, $2, $3, $4::jsonb)`;
-
 /** Writes messages for Kafka into the outbox, inside the transaction that produced them. */
 @Injectable()
 export class Outbox {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async stage(manager: EntityManager, envelopes: readonly Envelope[]): Promise<void> {
-    for (const { text, values } of this.stagingOf(envelopes).statements) {
-      await manager.query(text, values);
+    for (const envelope of envelopes) {
+      await manager.query(
+        `INSERT INTO outbox (message_id, topic, key, envelope) VALUES ($1, $2, $3, $4::jsonb)`,
+        [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope)],
+      );
     }
-  }
-
-  /** The same rows, as statements a unit of work sends with its commit. */
-  stagingOf(envelopes: readonly Envelope[]): CommitStep {
-    return {
-      statements: envelopes.map((envelope) => ({
-        text: STAGE,
-        values: [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope)],
-      })),
-      refusal: (failure) =>
-        Promise.resolve(failure instanceof Error ? failure : new Error(String(failure))),
-    };
   }
 
   /** The latest message (of any topic) staged under each key; keys with none are left out. */

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { CommitStep } from '../../messaging';
+import { EntityManager } from 'typeorm';
 import { returningRows } from '../../database/returning-rows';
 import { InsufficientStockError, StockStillHeldError, UnknownProductError } from './cart.errors';
 import { bySku } from './by-sku';
@@ -9,60 +7,38 @@ import { CheckoutLine } from './checkout-line';
 import { Product } from './product.entity';
 import { StockReservation } from './stock-reservation.entity';
 
-/**
- * Takes $2 units of product $1 off the shelf for order $3 of shopper $4 and holds them; fails
- * when the shelf has fewer (its CHECK) or no such product (the reservation's reference).
- */
-const RESERVE = `WITH taken AS (UPDATE products SET stock = stock - $2, updated_at = now() WHERE sku = $1)
-                 INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
-                 VALUES ($3, $1, $4, $2, 'RESERVED')`;
-const CHECK_VIOLATION = '23514';
-const FOREIGN_KEY_VIOLATION = '23503';
-
-function asError(failure: unknown): Error {
-  return failure instanceof Error ? failure : new Error(String(failure));
-}
-
 /** Takes $2 units of product $1 off the shelf, if it has them: the row then stays locked. */
 const TAKE_OFF_SHELF = `UPDATE products SET stock = stock - $2, updated_at = now()
                          WHERE sku = $1 AND stock >= $2 RETURNING sku`;
 
 /**
  * Holds stock for an order from placement to payment. Every call runs inside the caller's
- * transaction (or with its commit), so an order and its reservation commit or roll back together.
+ * transaction, so an order and its reservation commit or roll back together.
  */
 @Injectable()
 export class StockService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
   /**
-   * Takes the ordered units off the shelf and holds them for the order, one statement per SKU
-   * in SKU order, sent with the order's commit (see UnitOfWork): a flash sale's orders all wait
-   * on the one product row, locked from here to the commit. A short SKU fails its statement on
-   * the shelf's CHECK (stock never below 0), an unknown one on the reservation's reference to
-   * it; either rolls the order back, and the first names the SKU.
+   * Takes the ordered units off the shelf and holds them for the order, or fails naming the
+   * first SKU that is short. One conditional statement per SKU keeps stock from going negative
+   * under concurrency; callers take stock last in their transaction, as a flash sale's orders
+   * all wait on the one product row from here to the commit.
    */
-  reservation(
+  async reserve(
+    manager: EntityManager,
     orderId: string,
     userId: string,
     lines: Pick<CheckoutLine, 'sku' | 'quantity'>[],
-  ): CommitStep {
-    const sorted = [...lines].sort(bySku);
-    return {
-      statements: sorted.map(({ sku, quantity }) => ({
-        text: RESERVE,
-        values: [sku, quantity, orderId, userId],
-      })),
-      refusal: async (failure, index) => {
-        const { sku, quantity } = sorted[index];
-        const { code } = failure as { code?: string };
-        if (code === FOREIGN_KEY_VIOLATION) return new UnknownProductError(sku);
-        if (code !== CHECK_VIOLATION) return asError(failure);
-        const product = await this.dataSource.manager.findOneBy(Product, { sku });
-        if (!product) return new UnknownProductError(sku);
-        return new InsufficientStockError(sku, product.stock, quantity);
-      },
-    };
+  ): Promise<void> {
+    for (const { sku, quantity } of [...lines].sort(bySku)) {
+      const held = await manager.query<{ sku: string }[]>(
+        `WITH taken AS (${TAKE_OFF_SHELF}),
+              held AS (INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
+                       SELECT $3, sku, $4, $2, 'RESERVED' FROM taken RETURNING sku)
+         SELECT sku FROM held`,
+        [sku, quantity, orderId, userId],
+      );
+      if (held.length === 0) await this.failShort(manager, sku, quantity);
+    }
   }
 
   /**
