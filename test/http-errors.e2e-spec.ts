@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Shopper } from './support/shopper';
-import { newProduct, newShopper, startApp, stockOf, TestApp } from './support/test-app';
+import {
+  ADMIN_TOKEN,
+  newProduct,
+  newShopper,
+  startApp,
+  stockOf,
+  TestApp,
+} from './support/test-app';
 
 describe('bad input gets a 4xx that names the problem', () => {
   let app: TestApp;
@@ -67,6 +74,32 @@ describe('bad input gets a 4xx that names the problem', () => {
       .send('{"sku": "CAP",');
     expect(answer.status).toBe(400);
     expect(answer.body.message).toMatch(/in JSON at position 14/);
+  });
+
+  // PostgreSQL cannot store U+0000: an admin's reason with one was a 500 once it reached the audit.
+  it('answers 400 for a string with a NUL character, and changes nothing', async () => {
+    const before = await app
+      .http()
+      .get('/admin/backpressure')
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    const answer = await app
+      .http()
+      .put('/admin/backpressure')
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+      .send({ maxInFlight: before.body.maxInFlight + 1, reason: 'peak\u0000' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/NUL character/);
+    const after = await app
+      .http()
+      .get('/admin/backpressure')
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    expect(after.body.maxInFlight).toBe(before.body.maxInFlight);
+    const item = await app
+      .http()
+      .post('/cart/items')
+      .set('X-User-Id', shopper.id)
+      .send({ sku: 'CAP\u0000', quantity: 1 });
+    expect(item.status).toBe(400);
   });
 
   it('answers 413 for a body over the limit', async () => {

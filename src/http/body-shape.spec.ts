@@ -15,6 +15,17 @@ describe('bodyShapeProblem', () => {
     expect(bodyShapeProblem(nested(100_000), 32)).toEqual({ kind: 'too_deep', maxDepth: 32 });
   });
 
+  it('refuses a NUL character in any string, value or key, at any level', () => {
+    expect(bodyShapeProblem({ maxInFlight: 4, reason: 'a\u0000b' }, 8)).toEqual({
+      kind: 'nul_character',
+    });
+    expect(bodyShapeProblem(JSON.parse('{"a":[{"b":"\\u0000"}]}'), 8)).toEqual({
+      kind: 'nul_character',
+    });
+    expect(bodyShapeProblem(JSON.parse('{"\\u0000":1}'), 8)).toEqual({ kind: 'nul_character' });
+    expect(bodyShapeProblem({ reason: 'a\\u0000 written out' }, 8)).toBeNull();
+  });
+
   it('refuses __proto__ and constructor keys at any level', () => {
     expect(
       bodyShapeProblem(JSON.parse('{"paymentToken":"tok_visa","__proto__":{"x":1}}'), 8),

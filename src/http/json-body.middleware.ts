@@ -106,6 +106,11 @@ export function jsonBody({ limit, maxDepth }: { limit: string; maxDepth: number 
         // Worded and shaped as the ValidationPipe refuses any other unknown field.
         return next(new BadRequestException([`property ${problem.key} should not exist`]));
       }
+      if (problem?.kind === 'nul_character') {
+        return next(
+          new BadRequestException('The body has a string with a NUL character (\\u0000) in it.'),
+        );
+      }
       next();
     });
   };
