@@ -9,16 +9,9 @@ import * as pg from 'pg';
  */
 export const PREPARED_PER_CONNECTION = 128;
 
-const names = new Map<string, string>();
-
 /** The same text, the same name, on every connection and instance. */
 export function preparedNameOf(text: string): string {
-  let name = names.get(text);
-  if (!name) {
-    name = `peak_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    if (names.size < 4 * PREPARED_PER_CONNECTION) names.set(text, name);
-  }
-  return name;
+  return `peak_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
 }
 
 type Query = (...args: unknown[]) => unknown;
