@@ -1,5 +1,5 @@
 import { Shopper } from './support/shopper';
-import { newProduct, newShopper, startApp, stockOf, TestApp } from './support/test-app';
+import { newProduct, newShopper, startApp, stockOf, switchMode, TestApp } from './support/test-app';
 
 describe('stock under concurrent orders', () => {
   let app: TestApp;
@@ -54,5 +54,43 @@ describe('stock under concurrent orders', () => {
     ]);
     expect(held).toEqual([]);
     expect((await shopper.cart()).body.items).toHaveLength(2);
+  });
+
+  // The reservation goes with the commit, after the order and its payment request are written:
+  // its refusal must take them back too.
+  it('in async mode, leaves no order and no payment request of an order refused for stock', async () => {
+    await switchMode(app, 'async');
+    try {
+      const scarce = await newProduct(app.db, { stock: 5 });
+      const shopper = new Shopper(app, newShopper());
+      await shopper.addToCart(scarce, 5);
+      await app.db.query(`UPDATE products SET stock = 4 WHERE sku = $1`, [scarce]);
+
+      const answer = await shopper.placeOrder();
+
+      expect(answer.status).toBe(409);
+      expect(answer.body.details).toEqual({ sku: scarce, left: 4, requested: 5 });
+      expect(await stockOf(app.db, scarce)).toBe(4);
+      expect(await app.db.query(`SELECT id FROM orders WHERE user_id = $1`, [shopper.id])).toEqual(
+        [],
+      );
+      const requests = await app.db.query(
+        `SELECT id FROM outbox WHERE envelope->'body'->>'userId' = $1`,
+        [shopper.id],
+      );
+      expect(requests).toEqual([]);
+      expect((await shopper.cart()).body.items).toHaveLength(1);
+
+      // With the stock back, the same order is accepted and its request is where it was looked for.
+      await app.db.query(`UPDATE products SET stock = 5 WHERE sku = $1`, [scarce]);
+      expect((await shopper.placeOrder()).status).toBe(202);
+      expect(
+        await app.db.query(`SELECT id FROM outbox WHERE envelope->'body'->>'userId' = $1`, [
+          shopper.id,
+        ]),
+      ).toHaveLength(1);
+    } finally {
+      await switchMode(app, 'sync');
+    }
   });
 });

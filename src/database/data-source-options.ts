@@ -40,6 +40,10 @@ export function dataSourceOptions(
       poolSize: config.database.poolSize,
       ...(config.database.preparedStatements ? { driver: preparingPgDriver() } : {}),
       extra: {
+        // Each query is written as it is asked for, not after the answer before it: how a unit
+        // of work sends its last statements with its COMMIT (commit-with.ts). A connection
+        // still serves one transaction at a time; awaiting each query works as without it.
+        pipeline: true,
         connectionTimeoutMillis: config.database.connectionTimeoutMs,
         // node-postgres reads 0 as "wait for ever". The server cancels a statement past the
         // bound (a query error, 57014); the client's own bound, a second later, only catches a

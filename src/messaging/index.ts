@@ -1,3 +1,4 @@
+export { type CommitStep } from './commit-step';
 export { ContractPipe } from './contract.pipe';
 export { type Delivery } from './delivery';
 export { DeliveryFailedError } from './delivery-failed.error';

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { commitWith } from '../database/commit-with';
+import { CommitStep } from './commit-step';
 import { currentDelivery, Delivery } from './delivery';
 import { DeliveryFailedError } from './delivery-failed.error';
 import { Contract, seal } from './envelope';
@@ -26,12 +28,21 @@ export interface TransactionContext {
   readonly manager: EntityManager;
   publish<Body>(contract: Contract<Body>, body: Body, options?: PublishOptions): void;
   /**
-   * Runs `step` after the rest of the work and the outbox, just before the commit: for the
-   * statement that locks a row every transaction wants (a flash sale's product), so the lock
-   * is held for one statement and the commit, not for the whole transaction. A step may not
-   * publish: the outbox is written by then.
+   * Sends `step`'s statements after the rest of the work, with the outbox's rows and the COMMIT
+   * in one round trip: for the statement that locks a row every transaction wants (a flash
+   * sale's product), so the lock is held for its execution and the commit, not for round trips
+   * of a process busy with other requests. Its statements cannot read their answers to decide:
+   * one that must refuse fails (a constraint), PostgreSQL answers the COMMIT with a ROLLBACK,
+   * and the unit of work fails with `step.refusal`'s error.
    */
-  beforeCommit(step: () => Promise<void>): void;
+  withCommit(step: CommitStep): void;
+}
+
+/** A statement sent with the commit failed: the transaction rolled back. */
+interface Refused {
+  step: CommitStep;
+  failure: QueryFailedError;
+  index: number;
 }
 
 /**
@@ -49,13 +60,13 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
     const outgoing: Outgoing[] = [];
-    const beforeCommitSteps: (() => Promise<void>)[] = [];
+    const steps: CommitStep[] = [];
     let staged = false;
     const result = await inSpan('transaction', {}, () =>
-      this.dataSource.transaction(async (manager) => {
+      this.inTransaction(async (manager) => {
         const done = await work({
           manager,
-          beforeCommit: (step) => beforeCommitSteps.push(step),
+          withCommit: (step) => steps.push(step),
           publish: (contract, body, options = {}) => {
             if (staged)
               throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
@@ -68,12 +79,9 @@ export class UnitOfWork {
         });
         staged = true;
         const viaKafka = outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
-        if (viaKafka.length > 0) {
-          this.bus.assertKafka();
-          await this.outbox.stage(manager, viaKafka);
-        }
-        for (const step of beforeCommitSteps) await step();
-        return done;
+        if (viaKafka.length > 0) this.bus.assertKafka();
+        const last = viaKafka.length > 0 ? [this.outbox.stagingOf(viaKafka), ...steps] : steps;
+        return { done, last };
       }),
     );
     try {
@@ -82,5 +90,47 @@ export class UnitOfWork {
       throw new DeliveryFailedError(error);
     }
     return result;
+  }
+
+  /**
+   * Runs `work` in a transaction, then sends the statements it leaves for the end with the
+   * COMMIT. A failed one means PostgreSQL rolled the transaction back; its step's refusal is
+   * asked for once the connection is released.
+   */
+  private async inTransaction<T>(
+    work: (manager: EntityManager) => Promise<{ done: T; last: CommitStep[] }>,
+  ): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    let refused: Refused | undefined;
+    let done: T;
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      let last: CommitStep[];
+      try {
+        ({ done, last } = await work(runner.manager));
+      } catch (error) {
+        // The work's error is the one to tell, not a rollback's on a connection it broke.
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+      const sent = last.flatMap((step) => step.statements.map((_, index) => ({ step, index })));
+      try {
+        const failures = await commitWith(
+          runner,
+          last.flatMap((step) => step.statements),
+        );
+        refused = failures
+          .map((failure, at) => (failure ? { ...sent[at], failure } : undefined))
+          .find((failed) => failed !== undefined);
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
+    if (refused) throw await refused.step.refusal(refused.failure, refused.index);
+    return done;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { CommitStep } from '../commit-step';
 import { Envelope } from '../envelope';
 
 /** A message of the outbox, and where it landed in Kafka once published. */
@@ -19,18 +20,29 @@ export interface OutboxMessage {
   offset: number | null;
 }
 
+const STAGE = `INSERT INTO outbox (message_id, topic, key, envelope) VALUES ($1, $2, $3, $4::jsonb)`;
+
 /** Writes messages for Kafka into the outbox, inside the transaction that produced them. */
 @Injectable()
 export class Outbox {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async stage(manager: EntityManager, envelopes: readonly Envelope[]): Promise<void> {
-    for (const envelope of envelopes) {
-      await manager.query(
-        `INSERT INTO outbox (message_id, topic, key, envelope) VALUES ($1, $2, $3, $4::jsonb)`,
-        [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope)],
-      );
+    for (const { text, values } of this.stagingOf(envelopes).statements) {
+      await manager.query(text, values);
     }
+  }
+
+  /** The same rows, as statements a unit of work sends with its commit. */
+  stagingOf(envelopes: readonly Envelope[]): CommitStep {
+    return {
+      statements: envelopes.map((envelope) => ({
+        text: STAGE,
+        values: [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope)],
+      })),
+      // Nothing to refuse: a failed row is the database's error, as any query's.
+      refusal: (failure) => Promise.resolve(failure),
+    };
   }
 
   /** The latest message (of any topic) staged under each key; keys with none are left out. */

@@ -1,11 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { returningRows } from '../../database/returning-rows';
+import { CommitStep } from '../../messaging';
 import { InsufficientStockError, StockStillHeldError, UnknownProductError } from './cart.errors';
 import { bySku } from './by-sku';
 import { CheckoutLine } from './checkout-line';
 import { Product } from './product.entity';
 import { StockReservation } from './stock-reservation.entity';
+
+/**
+ * Takes $2 units of product $1 off the shelf for order $3 of shopper $4 and holds them; fails
+ * when the shelf has fewer (its CHECK that stock never goes below 0) or there is no such product
+ * (the reservation's reference to it).
+ */
+const RESERVE = `WITH taken AS (UPDATE products SET stock = stock - $2, updated_at = now() WHERE sku = $1)
+                 INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
+                 VALUES ($3, $1, $4, $2, 'RESERVED')`;
+const SHELF_RUN_SHORT = 'products_stock_check';
+const NO_SUCH_PRODUCT = 'stock_reservations_sku_fkey';
 
 /** Takes $2 units of product $1 off the shelf, if it has them: the row then stays locked. */
 const TAKE_OFF_SHELF = `UPDATE products SET stock = stock - $2, updated_at = now()
@@ -13,32 +26,32 @@ const TAKE_OFF_SHELF = `UPDATE products SET stock = stock - $2, updated_at = now
 
 /**
  * Holds stock for an order from placement to payment. Every call runs inside the caller's
- * transaction, so an order and its reservation commit or roll back together.
+ * transaction (or with its commit), so an order and its reservation commit or roll back together.
  */
 @Injectable()
 export class StockService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
   /**
-   * Takes the ordered units off the shelf and holds them for the order, or fails naming the
-   * first SKU that is short. One conditional statement per SKU keeps stock from going negative
-   * under concurrency; callers take stock last in their transaction, as a flash sale's orders
-   * all wait on the one product row from here to the commit.
+   * Takes the ordered units off the shelf and holds them for the order: one statement per SKU,
+   * in SKU order, sent with the order's commit (`TransactionContext.withCommit`), as a flash
+   * sale's orders all wait on the one product row, locked from here to the commit. The database
+   * keeps stock from going negative under concurrency: a short SKU fails its statement and rolls
+   * the order back, and the refusal names the first one.
    */
-  async reserve(
-    manager: EntityManager,
+  reservation(
     orderId: string,
     userId: string,
     lines: Pick<CheckoutLine, 'sku' | 'quantity'>[],
-  ): Promise<void> {
-    for (const { sku, quantity } of [...lines].sort(bySku)) {
-      const held = await manager.query<{ sku: string }[]>(
-        `WITH taken AS (${TAKE_OFF_SHELF}),
-              held AS (INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
-                       SELECT $3, sku, $4, $2, 'RESERVED' FROM taken RETURNING sku)
-         SELECT sku FROM held`,
-        [sku, quantity, orderId, userId],
-      );
-      if (held.length === 0) await this.failShort(manager, sku, quantity);
-    }
+  ): CommitStep {
+    const sorted = [...lines].sort(bySku);
+    return {
+      statements: sorted.map(({ sku, quantity }) => ({
+        text: RESERVE,
+        values: [sku, quantity, orderId, userId],
+      })),
+      refusal: (failure, index) => this.refusalOf(failure, sorted[index]),
+    };
   }
 
   /**
@@ -85,6 +98,18 @@ export class StockService {
        RETURNING r.sku, r.quantity`,
       [orderId],
     );
+  }
+
+  private async refusalOf(
+    failure: QueryFailedError,
+    { sku, quantity }: Pick<CheckoutLine, 'sku' | 'quantity'>,
+  ): Promise<Error> {
+    const { constraint } = failure.driverError as { constraint?: string };
+    if (constraint === NO_SUCH_PRODUCT) return new UnknownProductError(sku);
+    if (constraint !== SHELF_RUN_SHORT) return failure;
+    const product = await this.dataSource.manager.findOneBy(Product, { sku });
+    if (!product) return new UnknownProductError(sku);
+    return new InsufficientStockError(sku, product.stock, quantity);
   }
 
   private async takeOffShelf(manager: EntityManager, sku: string, quantity: number) {

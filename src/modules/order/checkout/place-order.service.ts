@@ -66,7 +66,7 @@ export class PlaceOrderService {
     try {
       placed = await this.acceptance.accept(
         orderId,
-        async ({ manager, beforeCommit, mode, requestPayment }) => {
+        async ({ manager, withCommit, mode, requestPayment }) => {
           const lines = await this.cart.checkoutLines(manager, userId, orderId);
           const order = {
             id: orderId,
@@ -83,7 +83,7 @@ export class PlaceOrderService {
           const written = await this.insertOrder(manager, order, lines);
           requestPayment(order, lines);
           // In a flash sale every order takes the same product row, locked until the commit.
-          beforeCommit(() => this.stock.reserve(manager, orderId, userId, lines));
+          withCommit(this.stock.reservation(orderId, userId, lines));
           return orderViewOf({ ...order, ...written, failureReason: null }, lines, null);
         },
       );

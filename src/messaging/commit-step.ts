@@ -1,0 +1,12 @@
+import { QueryFailedError } from 'typeorm';
+import { LastStatement } from '../database/commit-with';
+
+/**
+ * Statements a unit of work sends with its commit, and what a failure of one of them means: the
+ * error the unit of work then fails with, its transaction rolled back. The refusal runs once the
+ * connection is released, so it may read the database (the embedded one has one connection).
+ */
+export interface CommitStep {
+  statements: LastStatement[];
+  refusal(failure: QueryFailedError, index: number): Promise<Error>;
+}
