@@ -41,7 +41,7 @@ export function dataSourceOptions(
       ...(config.database.preparedStatements ? { driver: preparingPgDriver() } : {}),
       extra: {
         // Each query is written as it is asked for, not after the answer before it: how a unit
-        // of work sends its last statements with its COMMIT (commit-with.ts). A connection
+        // of work sends its last statements with its COMMIT (pipelined-transaction.ts). A connection
         // still serves one transaction at a time; awaiting each query works as without it.
         pipeline: true,
         connectionTimeoutMillis: config.database.connectionTimeoutMs,

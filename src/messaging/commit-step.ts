@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { LastStatement } from '../database/commit-with';
+import { LastStatement } from '../database/pipelined-transaction';
 
 /**
  * Statements a unit of work sends with its commit, and what a failure of one of them means: the

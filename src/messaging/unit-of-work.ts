@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { commitWith } from '../database/commit-with';
+import { beginWithFirstStatement, commitWith } from '../database/pipelined-transaction';
 import { CommitStep } from './commit-step';
 import { currentDelivery, Delivery } from './delivery';
 import { DeliveryFailedError } from './delivery-failed.error';
@@ -93,9 +93,10 @@ export class UnitOfWork {
   }
 
   /**
-   * Runs `work` in a transaction, then sends the statements it leaves for the end with the
-   * COMMIT. A failed one means PostgreSQL rolled the transaction back; its step's refusal is
-   * asked for once the connection is released.
+   * Runs `work` in a transaction whose START TRANSACTION goes with the work's first statement,
+   * then sends the statements it leaves for the end with the COMMIT. A failed one means
+   * PostgreSQL rolled the transaction back; its step's refusal is asked for once the connection
+   * is released.
    */
   private async inTransaction<T>(
     work: (manager: EntityManager) => Promise<{ done: T; last: CommitStep[] }>,
@@ -104,11 +105,11 @@ export class UnitOfWork {
     let refused: Refused | undefined;
     let done: T;
     try {
-      await runner.connect();
-      await runner.startTransaction();
+      const { begun } = await beginWithFirstStatement(runner);
       let last: CommitStep[];
       try {
         ({ done, last } = await work(runner.manager));
+        await begun;
       } catch (error) {
         // The work's error is the one to tell, not a rollback's on a connection it broke.
         await runner.rollbackTransaction().catch(() => undefined);
