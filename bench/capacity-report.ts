@@ -28,7 +28,8 @@ export function capacityMarkdownOf(report: FlashSaleReport): string[] {
         ` — ${held !== null && held >= 0.6 * pgbench ? 'met' : 'not met'} (aim: 60 % of pgbench or more).`,
       ``,
       `Each step offers its rate for a few seconds; a step past the bound is tried once more, ` +
-        `and the climb ends when both tries fail.`,
+        `and the climb gives when both tries fail. Then the rate halfway (geometrically) between ` +
+        `the highest held and the lowest given up is tried the same way, twice over.`,
       ``,
       ...stepTable(climb, report.machine.cpus),
       ``,

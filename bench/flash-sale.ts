@@ -70,10 +70,11 @@ const PHASES = process.env.BENCH_PHASES
   : ALL_PHASES;
 
 /**
- * Steps of 5 s from 20/s, × 1.3 each, up to 1.5 × pgbench's rate at most. It starts low: with
- * a gateway that is never the limit, settling runs beside accepting and shares the cores.
+ * Steps of 5 s from 20/s, × 1.3 each, up to 1.5 × pgbench's rate at most, then two steps
+ * halving the last factor (1.14, then 1.07). It starts low: with a gateway that is never the
+ * limit, settling runs beside accepting and shares the cores.
  */
-const CLIMB = { from: 20, factor: 1.3, seconds: 5, p99BoundMs: 100 };
+const CLIMB = { from: 20, factor: 1.3, seconds: 5, p99BoundMs: 100, refinements: 2 };
 /** A burst well past what a worker settles, long enough for its pace to show. */
 const SETTLE_BURST = { orders: 3000, perSecond: 500 };
 
