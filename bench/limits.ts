@@ -19,35 +19,46 @@ export interface MachineLimits {
 }
 
 /**
- * The accept transaction as the app runs it for a flash-sale order: the cart read, the order
- * with its line, the timeline entry, the outbox message, and last the reservation taken off
- * the one hot product row, each one statement.
+ * The accept transaction as the app sends it for a flash-sale order, statement for statement and
+ * write for write (see src/database/pipelined-transaction.ts): the START TRANSACTION with the
+ * cart's hold; the order with its line and timeline entry; then the outbox message, the
+ * reservation taken off the one hot product row, and the COMMIT together. The order id is made
+ * before the first statement, as the app makes it.
  */
 const ACCEPT_TRANSACTION = String.raw`
 \set u random(1, 200000)
+\set a random(0, 99999999)
+\set b random(0, 999999999999)
+\startpipeline
 BEGIN;
-SELECT i.sku, p.name, p.price_cents, p.currency, i.quantity
-  FROM cart_items i JOIN products p ON p.sku = i.sku WHERE i.user_id = 'limit-' || :u::text ORDER BY i.sku;
+UPDATE cart_items i SET held_by = COALESCE(i.held_by, (lpad(:a::text, 8, '0') || '-0000-4000-8000-' || lpad(:b::text, 12, '0'))::uuid)
+  FROM (SELECT sku FROM cart_items WHERE user_id = 'limit-' || :u::text ORDER BY sku FOR UPDATE) locked, products p
+ WHERE i.user_id = 'limit-' || :u::text AND i.sku = locked.sku AND p.sku = i.sku
+RETURNING i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by;
+\endpipeline
 WITH placed AS (
   INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
                       idempotency_key, request_hash, payment_attempt, watch_until)
-  VALUES (gen_random_uuid(), 'limit-' || :u::text, 'PENDING_PAYMENT', 'async', 4999, 'EUR',
-          'tok_visa', gen_random_uuid()::text, repeat('a', 64), 1, now() + interval '5 minutes')
+  VALUES ((lpad(:a::text, 8, '0') || '-0000-4000-8000-' || lpad(:b::text, 12, '0'))::uuid, 'limit-' || :u::text,
+          'PENDING_PAYMENT', 'async', 4999, 'EUR', 'tok_visa', gen_random_uuid()::text, repeat('a', 64), 1,
+          now() + make_interval(secs => 300))
   RETURNING id, created_at, updated_at),
 lines AS (
   INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
-  SELECT id, 'LIMIT-HOT', 'Hot product', 4999, 1 FROM placed)
-SELECT id AS order_id FROM placed \gset
-INSERT INTO order_timeline (order_id, type, detail)
-  VALUES (:order_id::uuid, 'PLACED', '{"amountCents":4999,"currency":"EUR","mode":"async"}'::jsonb);
+  SELECT id, 'LIMIT-HOT', 'Hot product', 4999, 1 FROM placed),
+timeline AS (
+  INSERT INTO order_timeline (order_id, type, detail)
+  SELECT id, 'PLACED', '{"amountCents":4999,"currency":"EUR","mode":"async"}'::jsonb FROM placed)
+SELECT created_at, updated_at FROM placed;
+\startpipeline
 INSERT INTO outbox (message_id, topic, key, envelope)
-  VALUES (gen_random_uuid(), 'payment.order', :order_id::text, ('{"body":"' || repeat('x', 560) || '"}')::jsonb);
-WITH taken AS (UPDATE products SET stock = stock - 1, updated_at = now()
-                WHERE sku = 'LIMIT-HOT' AND stock >= 1 RETURNING sku),
-     held AS (INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
-              SELECT :order_id::uuid, sku, 'limit-' || :u::text, 1, 'RESERVED' FROM taken RETURNING sku)
-SELECT sku FROM held;
+  VALUES (gen_random_uuid(), 'payment.order', lpad(:a::text, 8, '0') || '-0000-4000-8000-' || lpad(:b::text, 12, '0'),
+          ('{"body":"' || repeat('x', 560) || '"}')::jsonb);
+WITH taken AS (UPDATE products SET stock = stock - 1, updated_at = now() WHERE sku = 'LIMIT-HOT')
+INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
+  VALUES ((lpad(:a::text, 8, '0') || '-0000-4000-8000-' || lpad(:b::text, 12, '0'))::uuid, 'LIMIT-HOT', 'limit-' || :u::text, 1, 'RESERVED');
 COMMIT;
+\endpipeline
 `;
 
 /**
