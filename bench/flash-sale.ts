@@ -194,6 +194,7 @@ async function measureLimits(bench: SaleBench) {
     bench.databaseUrl(database),
     postgresClients,
     5,
+    3,
   );
   const kafkaMessagesPerSecond = await measureKafka(bench.brokers, 5);
   return { postgresAcceptsPerSecond, postgresClients, kafkaMessagesPerSecond };

@@ -54,7 +54,7 @@ export function markdownOf(report: FlashSaleReport): string {
     `Machine limits, measured in the same run:`,
     ``,
     `- PostgreSQL: ${rate(limits.postgresAcceptsPerSecond)} accept transactions/s ` +
-      `(pgbench, ${limits.postgresClients} clients, the app's transaction on one hot product row, its statements prepared as the app's are).`,
+      `(pgbench, ${limits.postgresClients} clients, the app's transaction on one hot product row, its statements prepared and pipelined as the app's are; the best of three 5 s runs).`,
     `- Kafka producer, acks=all, idempotent: ${rate(limits.kafkaMessagesPerSecond.batchesOf100)} ` +
       `messages/s in batches of 100, ${rate(limits.kafkaMessagesPerSecond.oneAtATime)} one at a time.`,
     ``,
