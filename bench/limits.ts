@@ -23,7 +23,7 @@ export interface MachineLimits {
  * write for write (see src/database/pipelined-transaction.ts): the START TRANSACTION with the
  * cart's hold; the order with its line and timeline entry; then the outbox message, the
  * reservation taken off the one hot product row, and the COMMIT together. The order id is made
- * before the first statement, as the app makes it.
+ * before the first statement, as the app makes it, and read back from the order's row.
  */
 const ACCEPT_TRANSACTION = String.raw`
 \set u random(1, 200000)
@@ -49,14 +49,13 @@ lines AS (
 timeline AS (
   INSERT INTO order_timeline (order_id, type, detail)
   SELECT id, 'PLACED', '{"amountCents":4999,"currency":"EUR","mode":"async"}'::jsonb FROM placed)
-SELECT created_at, updated_at FROM placed;
+SELECT id AS order_id, created_at, updated_at FROM placed \gset
 \startpipeline
 INSERT INTO outbox (message_id, topic, key, envelope)
-  VALUES (gen_random_uuid(), 'payment.order', lpad(:a::text, 8, '0') || '-0000-4000-8000-' || lpad(:b::text, 12, '0'),
-          ('{"body":"' || repeat('x', 560) || '"}')::jsonb);
+  VALUES (gen_random_uuid(), 'payment.order', :order_id::text, ('{"body":"' || repeat('x', 560) || '"}')::jsonb);
 WITH taken AS (UPDATE products SET stock = stock - 1, updated_at = now() WHERE sku = 'LIMIT-HOT')
 INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
-  VALUES ((lpad(:a::text, 8, '0') || '-0000-4000-8000-' || lpad(:b::text, 12, '0'))::uuid, 'LIMIT-HOT', 'limit-' || :u::text, 1, 'RESERVED');
+  VALUES (:order_id::uuid, 'LIMIT-HOT', 'limit-' || :u::text, 1, 'RESERVED');
 COMMIT;
 \endpipeline
 `;

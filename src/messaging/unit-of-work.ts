@@ -115,11 +115,13 @@ export class UnitOfWork {
         await runner.rollbackTransaction().catch(() => undefined);
         throw error;
       }
-      const sent = last.flatMap((step) => step.statements.map((_, index) => ({ step, index })));
+      const sent = last.flatMap((step) =>
+        step.statements.map((statement, index) => ({ step, index, statement })),
+      );
       try {
         const failures = await commitWith(
           runner,
-          last.flatMap((step) => step.statements),
+          sent.map(({ statement }) => statement),
         );
         refused = failures
           .map((failure, at) => (failure ? { ...sent[at], failure } : undefined))

@@ -55,8 +55,8 @@ export class StockService {
   }
 
   /**
-   * Takes a released order's units off the shelf again, for a retried payment; fails like
-   * `reserve` when they have been sold since.
+   * Takes a released order's units off the shelf again, for a retried payment; refused like an
+   * order's reservation when they have been sold since.
    */
   async reserveAgain(manager: EntityManager, orderId: string): Promise<void> {
     if ((await this.holdOf(manager, orderId)).length > 0) throw new StockStillHeldError(orderId);
@@ -107,20 +107,19 @@ export class StockService {
     const { constraint } = failure.driverError as { constraint?: string };
     if (constraint === NO_SUCH_PRODUCT) return new UnknownProductError(sku);
     if (constraint !== SHELF_RUN_SHORT) return failure;
-    const product = await this.dataSource.manager.findOneBy(Product, { sku });
-    if (!product) return new UnknownProductError(sku);
-    return new InsufficientStockError(sku, product.stock, quantity);
+    return this.shortOf(this.dataSource.manager, sku, quantity);
   }
 
   private async takeOffShelf(manager: EntityManager, sku: string, quantity: number) {
     const rows = await returningRows<{ sku: string }>(manager, TAKE_OFF_SHELF, [sku, quantity]);
-    if (rows.length === 0) await this.failShort(manager, sku, quantity);
+    if (rows.length === 0) throw await this.shortOf(manager, sku, quantity);
   }
 
-  private async failShort(manager: EntityManager, sku: string, quantity: number): Promise<never> {
+  /** The refusal of `quantity` units of `sku`: none such, or how many are left. */
+  private async shortOf(manager: EntityManager, sku: string, quantity: number): Promise<Error> {
     const product = await manager.findOneBy(Product, { sku });
-    if (!product) throw new UnknownProductError(sku);
-    throw new InsufficientStockError(sku, product.stock, quantity);
+    if (!product) return new UnknownProductError(sku);
+    return new InsufficientStockError(sku, product.stock, quantity);
   }
 
   private holdOf(manager: EntityManager, orderId: string): Promise<StockReservation[]> {
