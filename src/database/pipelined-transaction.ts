@@ -38,6 +38,25 @@ function inOneWrite(connection: PipelinedConnection): void {
 }
 
 /**
+ * Until the returned function is called, what `runner`'s connection is asked within one run of
+ * promise continuations goes in one write: units of work sharing a transaction ask their
+ * statements side by side, and each round of them wakes the server once, not once per unit.
+ */
+export async function coalescingWrites(runner: QueryRunner): Promise<() => void> {
+  const connection = (await runner.connect()) as PipelinedConnection;
+  const ownQuery = Object.prototype.hasOwnProperty.call(connection, 'query');
+  const query = connection.query;
+  connection.query = function (this: PipelinedConnection, ...args) {
+    inOneWrite(connection);
+    return query.apply(this, args);
+  };
+  return () => {
+    if (ownQuery) connection.query = query;
+    else delete (connection as Partial<PipelinedConnection>).query;
+  };
+}
+
+/**
  * Starts `runner`'s transaction without waiting for the answer: its START TRANSACTION goes in one
  * write with the work's first statement, asked for before the promise continuations now running
  * end. The connection answers in order, so a failed start fails that statement too; the start's

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { beginWithFirstStatement, commitWith } from '../database/pipelined-transaction';
+import { AsyncResource } from 'node:async_hooks';
+import {
+  beginWithFirstStatement,
+  coalescingWrites,
+  commitWith,
+} from '../database/pipelined-transaction';
 import { CommitStep } from './commit-step';
 import { currentDelivery, Delivery } from './delivery';
 import { DeliveryFailedError } from './delivery-failed.error';
@@ -9,6 +14,7 @@ import { Contract, seal } from './envelope';
 import { MessageBus, Outgoing } from './message-bus';
 import { Outbox } from './outbox/outbox';
 import { inSpan } from '../runtime/tracing/in-span';
+import { GroupedWork, TransactionGroup } from './transaction-group';
 
 export interface PublishOptions {
   /** Makes a re-published fact the same message to consumers. */
@@ -45,6 +51,52 @@ interface Refused {
   index: number;
 }
 
+type Work<T> = (tx: TransactionContext) => Promise<T>;
+
+/** What a unit of work ran to in a committed transaction, and what it left to deliver. */
+interface Finished {
+  done: unknown;
+  unit: Unit;
+}
+
+/** At most this many units share a transaction; the results' permits bound it first. */
+const MAX_UNITS_TOGETHER = 64;
+
+/**
+ * One unit of work's share of a transaction: its context, the messages it publishes and the
+ * statements it leaves for the commit.
+ */
+class Unit {
+  readonly outgoing: Outgoing[] = [];
+  private readonly steps: CommitStep[] = [];
+  private staged = false;
+
+  contextOn(manager: EntityManager): TransactionContext {
+    return {
+      manager,
+      withCommit: (step) => this.steps.push(step),
+      publish: (contract, body, options = {}) => {
+        if (this.staged)
+          throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
+        const delivery = options.delivery ?? currentDelivery();
+        if (!delivery) {
+          throw new Error(`Publishing ${contract.topic} outside a handler needs a delivery.`);
+        }
+        this.outgoing.push({ envelope: seal(contract, body, options.messageId), delivery });
+      },
+    };
+  }
+
+  /** Its statements for the commit: its messages for Kafka as outbox rows, then its steps. */
+  lastStatements(bus: MessageBus, outbox: Outbox): CommitStep[] {
+    this.staged = true;
+    const viaKafka = this.outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
+    if (viaKafka.length === 0) return this.steps;
+    bus.assertKafka();
+    return [outbox.stagingOf(viaKafka), ...this.steps];
+  }
+}
+
 /**
  * Runs work in one database transaction. Messages for Kafka are written to the outbox in that
  * transaction; in-process messages are delivered after the commit (a failure then is a
@@ -52,59 +104,93 @@ interface Refused {
  */
 @Injectable()
 export class UnitOfWork {
+  private readonly groups = new Map<string, TransactionGroup<EntityManager, Finished>>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bus: MessageBus,
     private readonly outbox: Outbox,
   ) {}
 
-  async run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
-    const outgoing: Outgoing[] = [];
-    const steps: CommitStep[] = [];
-    let staged = false;
-    const result = await inSpan('transaction', {}, () =>
-      this.inTransaction(async (manager) => {
-        const done = await work({
-          manager,
-          withCommit: (step) => steps.push(step),
-          publish: (contract, body, options = {}) => {
-            if (staged)
-              throw new Error(`Publishing ${contract.topic} after the outbox was written.`);
-            const delivery = options.delivery ?? currentDelivery();
-            if (!delivery) {
-              throw new Error(`Publishing ${contract.topic} outside a handler needs a delivery.`);
-            }
-            outgoing.push({ envelope: seal(contract, body, options.messageId), delivery });
-          },
-        });
-        staged = true;
-        const viaKafka = outgoing.filter((o) => o.delivery === 'kafka').map((o) => o.envelope);
-        if (viaKafka.length > 0) this.bus.assertKafka();
-        const last = viaKafka.length > 0 ? [this.outbox.stagingOf(viaKafka), ...steps] : steps;
-        return { done, last };
-      }),
+  async run<T>(work: Work<T>): Promise<T> {
+    const [finished] = await inSpan('transaction', {}, () =>
+      this.transact([(manager) => this.finish(work, manager)]),
     );
+    return this.deliver<T>(finished);
+  }
+
+  /**
+   * Runs `work` as `run` does, in a transaction it may share with the units of `group` that
+   * arrive meanwhile (see TransactionGroup): for work that every message at peak does, whose
+   * units hold no lock another unit of the group waits for. Each unit's trace shows its part of
+   * the shared transaction, with how many units shared it.
+   */
+  async runInGroup<T>(group: string, work: Work<T>): Promise<T> {
+    const traced = AsyncResource.bind((manager: EntityManager, units: number) =>
+      inSpan('transaction', { attributes: { 'transaction.units': units } }, () =>
+        this.finish(work, manager),
+      ),
+    );
+    return this.deliver<T>(await this.groupOf(group).join(traced));
+  }
+
+  private groupOf(name: string): TransactionGroup<EntityManager, Finished> {
+    let group = this.groups.get(name);
+    if (!group) {
+      group = new TransactionGroup((works) => this.transact(works), MAX_UNITS_TOGETHER);
+      this.groups.set(name, group);
+    }
+    return group;
+  }
+
+  private async finish<T>(work: Work<T>, manager: EntityManager): Promise<Finished> {
+    const unit = new Unit();
+    return { done: await work(unit.contextOn(manager)), unit };
+  }
+
+  private async deliver<T>({ done, unit }: Finished): Promise<T> {
     try {
-      await this.bus.deliver(outgoing);
+      await this.bus.deliver(unit.outgoing);
     } catch (error) {
       throw new DeliveryFailedError(error);
     }
-    return result;
+    return done as T;
+  }
+
+  /**
+   * Runs `works` side by side in one transaction, their statements coalesced into shared
+   * writes, then sends what they leave for the end with the COMMIT. Any failing fails them all.
+   */
+  private transact(works: GroupedWork<EntityManager, Finished>[]): Promise<Finished[]> {
+    return this.inTransaction(async (manager) => {
+      const settled = await Promise.allSettled(works.map((work) => work(manager, works.length)));
+      const finished = settled.map((outcome) => {
+        if (outcome.status === 'rejected') throw outcome.reason;
+        return outcome.value;
+      });
+      return {
+        done: finished,
+        last: finished.flatMap(({ unit }) => unit.lastStatements(this.bus, this.outbox)),
+      };
+    }, works.length > 1);
   }
 
   /**
    * Runs `work` in a transaction whose START TRANSACTION goes with the work's first statement,
    * then sends the statements it leaves for the end with the COMMIT. A failed one means
    * PostgreSQL rolled the transaction back; its step's refusal is asked for once the connection
-   * is released.
+   * is released. `coalesce`: the work asks statements side by side (see coalescingWrites).
    */
   private async inTransaction<T>(
     work: (manager: EntityManager) => Promise<{ done: T; last: CommitStep[] }>,
+    coalesce: boolean,
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let refused: Refused | undefined;
     let done: T;
+    let stopCoalescing = () => {};
     try {
+      if (coalesce) stopCoalescing = await coalescingWrites(runner);
       const { begun } = await beginWithFirstStatement(runner);
       let last: CommitStep[];
       try {
@@ -131,6 +217,7 @@ export class UnitOfWork {
         throw error;
       }
     } finally {
+      stopCoalescing();
       await runner.release();
     }
     if (refused) throw await refused.step.refusal(refused.failure, refused.index);

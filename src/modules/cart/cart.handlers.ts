@@ -18,7 +18,7 @@ export class CartHandlers {
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
   ): Promise<void> {
     const { orderId, userId, outcome } = message.body;
-    await this.unitOfWork.run(async ({ manager }) => {
+    await this.unitOfWork.runInGroup('cart settlements', async ({ manager }) => {
       if (!(await this.inbox.claim(manager, 'cart', message.id))) return;
       await this.settlement.settle(manager, { orderId, userId, approved: outcome === 'APPROVED' });
     });

@@ -34,7 +34,7 @@ export class OrderHandlers {
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
   ): Promise<void> {
     const { orderId, attempt, outcome, paymentId, reasons } = message.body;
-    const settledAs = await this.unitOfWork.run(async ({ manager }) => {
+    const settledAs = await this.unitOfWork.runInGroup('order results', async ({ manager }) => {
       if (!(await this.inbox.claim(manager, 'order', message.id))) return null;
       const order = await manager.findOne(Order, {
         where: { id: orderId },

@@ -86,41 +86,44 @@ export class PaymentService {
         ? { outcome: 'FRAUD_REJECTED', reference: null, gatewayCalls: 0, reasons: fraud.reasons }
         : await this.authorize(request, fraud.reasons);
 
-    const payment = await this.unitOfWork.run(async ({ manager, publish }) => {
-      const values = {
-        id: randomUUID(),
-        orderId,
-        attempt,
-        status: decision.outcome,
-        amountCents: request.amountCents,
-        currency: request.currency,
-        gatewayReference: decision.reference,
-        gatewayCalls: decision.gatewayCalls,
-        reasons: decision.reasons,
-      };
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(Payment)
-        .values(values)
-        .orIgnore()
-        .returning(['createdAt'])
-        .execute();
-      const [written] = inserted.raw as { created_at: Date }[];
-      // Read only when another run of this attempt recorded it first.
-      const stored: Payment = written
-        ? { ...values, createdAt: written.created_at }
-        : await manager.findOneByOrFail(Payment, { orderId, attempt });
-      if (decision.outcome === 'APPROVED' && stored.status !== 'APPROVED') {
-        // Another run of this attempt recorded it failed first (a sync request replayed while
-        // this run's call was under way met an open circuit): the shopper has been told they
-        // were not charged, so this charge must go before the failure is published again.
-        this.logger.warn({ orderId, attempt }, 'approved after the payment was recorded failed');
-        await this.voidKey(orderId, idempotencyKeyOf(request));
-      }
-      publish(paymentCompleted, this.resultOf(request, stored), { messageId: stored.id });
-      return stored;
-    });
+    const payment = await this.unitOfWork.runInGroup(
+      'payment records',
+      async ({ manager, publish }) => {
+        const values = {
+          id: randomUUID(),
+          orderId,
+          attempt,
+          status: decision.outcome,
+          amountCents: request.amountCents,
+          currency: request.currency,
+          gatewayReference: decision.reference,
+          gatewayCalls: decision.gatewayCalls,
+          reasons: decision.reasons,
+        };
+        const inserted = await manager
+          .createQueryBuilder()
+          .insert()
+          .into(Payment)
+          .values(values)
+          .orIgnore()
+          .returning(['createdAt'])
+          .execute();
+        const [written] = inserted.raw as { created_at: Date }[];
+        // Read only when another run of this attempt recorded it first.
+        const stored: Payment = written
+          ? { ...values, createdAt: written.created_at }
+          : await manager.findOneByOrFail(Payment, { orderId, attempt });
+        if (decision.outcome === 'APPROVED' && stored.status !== 'APPROVED') {
+          // Another run of this attempt recorded it failed first (a sync request replayed while
+          // this run's call was under way met an open circuit): the shopper has been told they
+          // were not charged, so this charge must go before the failure is published again.
+          this.logger.warn({ orderId, attempt }, 'approved after the payment was recorded failed');
+          await this.voidKey(orderId, idempotencyKeyOf(request));
+        }
+        publish(paymentCompleted, this.resultOf(request, stored), { messageId: stored.id });
+        return stored;
+      },
+    );
     this.logger.info(
       { orderId, attempt, outcome: payment.status, gatewayCalls: payment.gatewayCalls },
       'payment settled',
