@@ -198,10 +198,15 @@ describe('a result whose callback fails', () => {
       const metrics = await (await fetch(`${worker.url}/metrics`)).text();
       return (seriesValue(metrics, 'checkout_callback_failures_total') ?? 0) >= 1 || undefined;
     });
-    const [push] = await app.db.query<{ status: string; error: string }[]>(
-      `SELECT status, error FROM notifications WHERE order_id = $1 AND channel = 'push'`,
-      [order.id],
-    );
+    // Counted as the send fails; recorded as failed just after.
+    const push = await waitFor('the failed push recorded', async () => {
+      const [row] = await app.db.query<{ status: string; error: string }[]>(
+        `SELECT status, error FROM notifications
+          WHERE order_id = $1 AND channel = 'push' AND status <> 'PENDING'`,
+        [order.id],
+      );
+      return row;
+    });
     expect(push.status).toBe('FAILED');
     const stream = await EventStream.open(`${app.url}/orders/${order.id}/events`, {
       'X-User-Id': shopper.id,

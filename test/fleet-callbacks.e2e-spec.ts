@@ -117,10 +117,15 @@ describe('worker callbacks to the replyTo of an order', () => {
     });
     await switchMode(api, 'async');
     const orderId = await buyAndPay(api);
-    const [{ status }] = await api.db.query<{ status: string }[]>(
-      `SELECT status FROM notifications WHERE order_id = $1 AND channel = 'push'`,
-      [orderId],
-    );
+    // The order's result and its notices are settled side by side: the push may come just after.
+    const status = await waitFor('the push recorded', async () => {
+      const [push] = await api!.db.query<{ status: string }[]>(
+        `SELECT status FROM notifications WHERE order_id = $1 AND channel = 'push'
+            AND status <> 'PENDING'`,
+        [orderId],
+      );
+      return push?.status;
+    });
     expect(status).toBe('SENT');
     expect(callee.calls).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Shopper } from './support/shopper';
+import { waitFor } from './support/wait-for';
 import {
   finalOrder,
   newProduct,
@@ -42,10 +43,14 @@ describe.each(['sync', 'async'] as const)('retrying a failed payment (%s mode)',
     expect(app.gatewayLedger().charges.get(`${orderId}/2`)).toBe(1);
     expect(app.gatewayLedger().charges.has(orderId)).toBe(false);
     // The shopper hears of each attempt's result, the retried one included.
-    const notices = await app.db.query<{ kind: string }[]>(
-      `SELECT DISTINCT kind FROM notifications WHERE order_id = $1 ORDER BY kind`,
-      [orderId],
-    );
+    // Notices are recorded beside the order's result: the second may come just after.
+    const notices = await waitFor('a notice of each attempt', async () => {
+      const kinds = await app.db.query<{ kind: string }[]>(
+        `SELECT DISTINCT kind FROM notifications WHERE order_id = $1 ORDER BY kind`,
+        [orderId],
+      );
+      return kinds.length >= 2 ? kinds : undefined;
+    });
     expect(notices.map((n) => n.kind)).toEqual(['payment_result', 'payment_result/2']);
     const timeline = (await shopper.timeline(orderId)).body as { type: string }[];
     expect(timeline.map((entry) => entry.type)).toEqual([

@@ -96,11 +96,15 @@ describe('a live result on whichever instance holds the stream', () => {
       try {
         const result = await stream.next('result', 10_000);
         expect(result.data).toMatchObject({ orderId: placed.body.id, status: 'PAID' });
-        const [{ sent }] = await app.db.query<{ sent: number }[]>(
-          `SELECT count(*)::int AS sent FROM notifications
-            WHERE order_id = $1 AND channel = 'push' AND status = 'SENT'`,
-          [placed.body.id],
-        );
+        // The push is recorded sent once its send returned: just after the stream heard it.
+        const sent = await waitFor('the push recorded as sent', async () => {
+          const [row] = await app.db.query<{ sent: number }[]>(
+            `SELECT count(*)::int AS sent FROM notifications
+              WHERE order_id = $1 AND channel = 'push' AND status = 'SENT'`,
+            [placed.body.id],
+          );
+          return row.sent > 0 ? row.sent : undefined;
+        });
         expect(sent).toBe(1);
       } finally {
         stream.close();

@@ -20,9 +20,12 @@ async function writesDuring(act: () => Promise<unknown>): Promise<number> {
     writes++;
     return own.write.apply(this, args);
   };
-  Socket.prototype._writev = function (this: Socket, ...args: Parameters<Socket['_write']>) {
+  Socket.prototype._writev = function (
+    this: Socket,
+    ...args: Parameters<NonNullable<Socket['_writev']>>
+  ) {
     writes++;
-    return own.writev!.apply(this, args as never);
+    return own.writev!.apply(this, args);
   };
   try {
     await act();

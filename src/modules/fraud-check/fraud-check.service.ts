@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { UnitOfWork } from '../../messaging';
 import { inSpan } from '../../runtime/tracing/in-span';
 import { CatalogueService } from '../cart';
-import { FraudDecision } from './fraud-decision.entity';
 import { assess, FraudAssessment, FraudRule } from './fraud-rules';
 
 /** The order as the fraud check needs to see it. */
@@ -14,17 +13,21 @@ export interface FraudCheckRequest {
   lines: { sku: string; unitPriceCents: number }[];
 }
 
+const RECORD_DECISION = `INSERT INTO fraud_decisions (order_id, user_id, decision, reasons, amount_cents)
+                         VALUES ($1, $2, $3, $4::jsonb, $5)`;
+
 @Injectable()
 export class FraudCheckService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     private readonly catalogue: CatalogueService,
   ) {}
 
   /**
-   * Decides on an order and stores the decision with its reasons. Deciding the same order
-   * again returns the stored decision. The shopper's orders are checked one at a time (an
-   * advisory lock per shopper), so two concurrent orders cannot both slip under a window limit.
+   * Decides on an order and stores the decision with its reasons (sent with the commit).
+   * Deciding the same order again returns the stored decision. The shopper's orders are checked
+   * one at a time (an advisory lock per shopper), so two concurrent orders cannot both slip under
+   * a window limit.
    */
   check(request: FraudCheckRequest): Promise<FraudAssessment> {
     const attributes = { 'order.id': request.orderId };
@@ -36,12 +39,15 @@ export class FraudCheckService {
   }
 
   private decide(request: FraudCheckRequest): Promise<FraudAssessment> {
-    return this.dataSource.transaction(async (manager) => {
-      // Its own statement: one taken after it sees every decision committed before the lock.
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-        `fraud-check:${request.userId}`,
+    return this.unitOfWork.run(async ({ manager, withCommit }) => {
+      // Asked together, in one write: the read runs once the lock is granted, so it sees every
+      // decision committed before it.
+      const [, known] = await Promise.all([
+        manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+          `fraud-check:${request.userId}`,
+        ]),
+        this.knownOf(manager, request),
       ]);
-      const known = await this.knownOf(manager, request);
       if (known.earlier) return known.earlier;
 
       const prices = known.rules.some((rule) => rule.kind === 'unit_price')
@@ -57,12 +63,21 @@ export class FraudCheckService {
         ordersWithin: new Map(known.ordersWithin),
         blockedBecause: known.blockedBecause,
       });
-      await manager.insert(FraudDecision, {
-        orderId: request.orderId,
-        userId: request.userId,
-        decision: assessment.verdict,
-        reasons: assessment.reasons,
-        amountCents: request.amountCents,
+      withCommit({
+        statements: [
+          {
+            text: RECORD_DECISION,
+            values: [
+              request.orderId,
+              request.userId,
+              assessment.verdict,
+              JSON.stringify(assessment.reasons),
+              request.amountCents,
+            ],
+          },
+        ],
+        // Nothing to refuse: a failed insert is the database's error, as any query's.
+        refusal: (failure) => Promise.resolve(failure),
       });
       return assessment;
     });

@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { UnitOfWork } from '../../messaging';
 import { Notice, NOTIFICATION_CHANNELS, NotificationChannel } from './notification-channel';
 
 /** Sends a notice on every channel, once per order, channel and kind, and records each send. */
 @Injectable()
 export class NotificationService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(NOTIFICATION_CHANNELS) private readonly channels: NotificationChannel[],
     private readonly logger: PinoLogger,
   ) {
@@ -19,11 +18,12 @@ export class NotificationService {
   /**
    * Records the notice as pending on every channel, sends it on those where it is new, and
    * records what became of each: a statement before and one after, whatever the number of
-   * channels, as every paid order at peak comes here. A notice already recorded for a channel
-   * is not sent again, so a redelivered result does not notify the shopper twice.
+   * channels, each in a transaction shared with other orders' notices, as every paid order at
+   * peak comes here. A notice already recorded for a channel is not sent again, so a redelivered
+   * result does not notify the shopper twice.
    */
   async notify(notice: Notice): Promise<void> {
-    const recorded = await this.dataSource.query<{ id: string; channel: string }[]>(
+    const recorded = await this.recordedTogether<{ id: string; channel: string }>(
       `INSERT INTO notifications (id, order_id, user_id, channel, kind, body, status)
        SELECT unnest($1::uuid[]), $2, $3, unnest($4::varchar[]), $5, $6, 'PENDING'
        ON CONFLICT (order_id, channel, kind) DO NOTHING
@@ -54,7 +54,7 @@ export class NotificationService {
       }),
     );
     if (sends.length === 0) return;
-    await this.dataSource.query(
+    await this.recordedTogether(
       `UPDATE notifications n
           SET status = CASE WHEN s.error IS NULL THEN 'SENT' ELSE 'FAILED' END,
               sent_at = CASE WHEN s.error IS NULL THEN now() END,
@@ -62,6 +62,16 @@ export class NotificationService {
          FROM unnest($1::uuid[], $2::text[]) AS s (id, error)
         WHERE n.id = s.id`,
       [sends.map((s) => s.id), sends.map((s) => s.error)],
+    );
+  }
+
+  /**
+   * Runs one statement in a transaction it shares with the notices of other orders recorded
+   * meanwhile (UnitOfWork.runInGroup): every paid order at peak records its notices twice.
+   */
+  private recordedTogether<Row>(text: string, values: unknown[]): Promise<Row[]> {
+    return this.unitOfWork.runInGroup('notices', ({ manager }) =>
+      manager.query<Row[]>(text, values),
     );
   }
 }
