@@ -1,5 +1,6 @@
 import { CapacityResult, FAST_GATEWAY } from './capacity';
 import { FlashSaleReport } from './report';
+import { SettleResult } from './settle';
 
 const rate = (value: number) => value.toFixed(1);
 const percent = (part: number, whole: number) =>
@@ -53,9 +54,30 @@ export function capacityMarkdownOf(report: FlashSaleReport): string[] {
           `${s.paid} / ${s.paymentFailed} |`,
       ),
       ``,
+      ...drainCpu(report.settle ?? []),
     );
   }
   return lines;
+}
+
+/** Who spent the cores while each drain ran, after its burst was accepted. */
+function drainCpu(settled: SettleResult[]): string[] {
+  // Reports from before the drain was metered have none.
+  const metered = settled.filter((s) => s.drain);
+  if (metered.length === 0) return [];
+  return [
+    `CPU while draining, once the burst was accepted (100 % is one core):`,
+    ``,
+    ...metered.map(
+      (s) =>
+        `- ${s.processes === 'one' ? 'one process' : 'API and worker apart'}, ` +
+        `${s.drain.seconds.toFixed(1)} s: ` +
+        Object.entries(s.drain.cpuSeconds)
+          .map(([party, seconds]) => `${party} ${((100 * seconds) / s.drain.seconds).toFixed(0)} %`)
+          .join(', '),
+    ),
+    ``,
+  ];
 }
 
 /** One row a step: the rate, how it was answered, and who spent the machine's two cores. */

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     const settled: SettleResult[] = [];
     if (PHASES.includes('settle')) {
       for (const split of [false, true]) {
-        settled.push(await settle(bench, split, SETTLE_BURST.orders, SETTLE_BURST.perSecond));
+        settled.push(await settle(bench, split, SETTLE_BURST, brokerPidOf()));
       }
     }
     const sales: SaleResult[] = [];

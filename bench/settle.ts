@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { CpuSplit, cpuMeter } from './cpu';
 import { freshDatabase } from '../test/support/fresh-database';
 import { offerLoad } from './load';
 import {
@@ -21,6 +22,8 @@ export interface SettleResult {
   settledPerSecondPerWorker: number | null;
   paid: number;
   paymentFailed: number;
+  /** Once the burst is accepted, until every order is final: who spent the machine's cores. */
+  drain: { seconds: number; cpuSeconds: CpuSplit };
 }
 
 /** A gateway that bears far more than a worker settles: the worker is what is measured. */
@@ -34,8 +37,8 @@ const SKU = 'SETTLE-MUG';
 export async function settle(
   bench: SaleBench,
   split: boolean,
-  orders: number,
-  perSecond: number,
+  { orders, perSecond }: { orders: number; perSecond: number },
+  brokerPid: number | null,
 ): Promise<SettleResult> {
   const database = `peak_bench_settle_${split ? 'split' : 'one'}`;
   await freshDatabase(bench.databaseUrl('postgres'), database);
@@ -59,9 +62,22 @@ export async function settle(
     });
     const accepted = answers.filter((a) => a.outcome === 'accepted').length;
     bench.log(`settle ${split ? 'split' : 'one process'}: ${accepted} accepted; draining`);
+    const drainedFrom = performance.now();
+    const meter = cpuMeter({
+      pids: {
+        ...Object.fromEntries(Object.entries(apps.named).map(([role, app]) => [role, [app.pid]])),
+        ...(brokerPid ? { kafka: [brokerPid] } : {}),
+      },
+      commands: { postgres: 'postgres' },
+      self: 'load generator',
+    });
     if ((await untilAllFinal(db, started, bench.finalWithinSeconds)) === null) {
       throw new Error(`settle: orders still wait for payment after ${bench.finalWithinSeconds} s`);
     }
+    const drain = {
+      cpuSeconds: await meter.stop(),
+      seconds: (performance.now() - drainedFrom) / 1000,
+    };
     const outcomes = await outcomesOf(db, SKU);
     const workers = 1;
     return {
@@ -73,6 +89,7 @@ export async function settle(
         outcomes.settledPerSecond === null ? null : outcomes.settledPerSecond / workers,
       paid: outcomes.paid,
       paymentFailed: outcomes.failed,
+      drain,
     };
   } finally {
     await db.end();

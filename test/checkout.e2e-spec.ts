@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { FraudCheckService } from '../src/modules/fraud-check';
 import { Response } from 'supertest';
 import { Shopper } from './support/shopper';
 import { waitFor } from './support/wait-for';
@@ -181,6 +183,17 @@ describe.each(['sync', 'async'] as const)('checkout in %s mode', (mode: Mode) =>
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill('PAID'));
     expect(statuses[10]).toBe('FRAUD_REJECTED');
     expect(await stockOf(app.db, sku)).toBe(90);
+  });
+
+  it("lets 10 of one shopper's orders through the window when 12 are checked at once", async () => {
+    const fraudCheck = app.app.get(FraudCheckService);
+    const userId = newShopper();
+    const checks = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fraudCheck.check({ orderId: randomUUID(), userId, amountCents: 1200, lines: [] }),
+      ),
+    );
+    expect(checks.filter((check) => check.verdict === 'REJECT')).toHaveLength(2);
   });
 
   it('pays a large order but flags it for review with the reason', async () => {

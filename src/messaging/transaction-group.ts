@@ -11,6 +11,8 @@ export type Transact<Context, Finished> = (
 
 interface Waiting<Context, Finished> {
   work: GroupedWork<Context, Finished>;
+  /** Units of one key never share a transaction. */
+  key: string | undefined;
   resolve(finished: Finished): void;
   reject(error: unknown): void;
 }
@@ -22,7 +24,7 @@ interface Waiting<Context, Finished> {
  * in a transaction of its own, so one unit's failure is its own and the others commit.
  */
 export class TransactionGroup<Context, Finished> {
-  private readonly waiting: Waiting<Context, Finished>[] = [];
+  private waiting: Waiting<Context, Finished>[] = [];
   private running = false;
 
   constructor(
@@ -30,9 +32,10 @@ export class TransactionGroup<Context, Finished> {
     private readonly maxUnits: number,
   ) {}
 
-  join(work: GroupedWork<Context, Finished>): Promise<Finished> {
+  /** `key`: a unit waits for the next transaction when one of its key is in this one. */
+  join(work: GroupedWork<Context, Finished>, key?: string): Promise<Finished> {
     return new Promise<Finished>((resolve, reject) => {
-      this.waiting.push({ work, resolve, reject });
+      this.waiting.push({ work, key, resolve, reject });
       if (this.running) return;
       this.running = true;
       // Once the continuations now running have run: records a consumer took together join.
@@ -42,9 +45,27 @@ export class TransactionGroup<Context, Finished> {
 
   private async runWaiting(): Promise<void> {
     while (this.waiting.length > 0) {
-      await this.runTogether(this.waiting.splice(0, this.maxUnits));
+      await this.runTogether(this.nextUnits());
     }
     this.running = false;
+  }
+
+  /** The oldest units waiting, at most one of each key; the rest wait on. */
+  private nextUnits(): Waiting<Context, Finished>[] {
+    const keys = new Set<string>();
+    const next: Waiting<Context, Finished>[] = [];
+    const left: Waiting<Context, Finished>[] = [];
+    for (const unit of this.waiting) {
+      const apart = unit.key !== undefined && keys.has(unit.key);
+      if (apart || next.length === this.maxUnits) {
+        left.push(unit);
+        continue;
+      }
+      next.push(unit);
+      if (unit.key !== undefined) keys.add(unit.key);
+    }
+    this.waiting = left;
+    return next;
   }
 
   private async runTogether(units: Waiting<Context, Finished>[]): Promise<void> {

@@ -121,17 +121,18 @@ export class UnitOfWork {
 
   /**
    * Runs `work` as `run` does, in a transaction it may share with the units of `group` that
-   * arrive meanwhile (see TransactionGroup): for work that every message at peak does, whose
-   * units hold no lock another unit of the group waits for. Each unit's trace shows its part of
-   * the shared transaction, with how many units shared it.
+   * arrive meanwhile (see TransactionGroup): for work that every message at peak does. Units
+   * sharing a transaction share its locks, so units that lock the same thing must give the same
+   * `key` (they then never share one). Each unit's trace shows its part of the shared
+   * transaction, with how many units shared it.
    */
-  async runInGroup<T>(group: string, work: Work<T>): Promise<T> {
+  async runInGroup<T>(group: string, work: Work<T>, { key }: { key?: string } = {}): Promise<T> {
     const traced = AsyncResource.bind((manager: EntityManager, units: number) =>
       inSpan('transaction', { attributes: { 'transaction.units': units } }, () =>
         this.finish(work, manager),
       ),
     );
-    return this.deliver<T>(await this.groupOf(group).join(traced));
+    return this.deliver<T>(await this.groupOf(group).join(traced, key));
   }
 
   private groupOf(name: string): TransactionGroup<EntityManager, Finished> {

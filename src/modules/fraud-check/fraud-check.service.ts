@@ -24,9 +24,10 @@ export class FraudCheckService {
   ) {}
 
   /**
-   * Decides on an order and stores the decision with its reasons (sent with the commit).
-   * Deciding the same order again returns the stored decision. The shopper's orders are checked
-   * one at a time (an advisory lock per shopper), so two concurrent orders cannot both slip under
+   * Decides on an order and stores the decision with its reasons (sent with the commit), in a
+   * transaction shared with other shoppers' checks. Deciding the same order again returns the
+   * stored decision. The shopper's orders are checked one at a time (an advisory lock per
+   * shopper, and never two in one transaction), so two concurrent orders cannot both slip under
    * a window limit.
    */
   check(request: FraudCheckRequest): Promise<FraudAssessment> {
@@ -39,48 +40,53 @@ export class FraudCheckService {
   }
 
   private decide(request: FraudCheckRequest): Promise<FraudAssessment> {
-    return this.unitOfWork.run(async ({ manager, withCommit }) => {
-      // Asked together, in one write: the read runs once the lock is granted, so it sees every
-      // decision committed before it.
-      const [, known] = await Promise.all([
-        manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-          `fraud-check:${request.userId}`,
-        ]),
-        this.knownOf(manager, request),
-      ]);
-      if (known.earlier) return known.earlier;
+    const shopper = { key: request.userId };
+    return this.unitOfWork.runInGroup(
+      'fraud checks',
+      async ({ manager, withCommit }) => {
+        // Asked together, in one write: the read runs once the lock is granted, so it sees every
+        // decision committed before it.
+        const [, known] = await Promise.all([
+          manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+            `fraud-check:${request.userId}`,
+          ]),
+          this.knownOf(manager, request),
+        ]);
+        if (known.earlier) return known.earlier;
 
-      const prices = known.rules.some((rule) => rule.kind === 'unit_price')
-        ? await this.catalogue.pricesOf(
-            manager,
-            request.lines.map((line) => line.sku),
-          )
-        : [];
-      const assessment = assess(known.rules, {
-        amountCents: request.amountCents,
-        lines: request.lines,
-        cataloguePrices: new Map(prices.map((price) => [price.sku, price.priceCents])),
-        ordersWithin: new Map(known.ordersWithin),
-        blockedBecause: known.blockedBecause,
-      });
-      withCommit({
-        statements: [
-          {
-            text: RECORD_DECISION,
-            values: [
-              request.orderId,
-              request.userId,
-              assessment.verdict,
-              JSON.stringify(assessment.reasons),
-              request.amountCents,
-            ],
-          },
-        ],
-        // Nothing to refuse: a failed insert is the database's error, as any query's.
-        refusal: (failure) => Promise.resolve(failure),
-      });
-      return assessment;
-    });
+        const prices = known.rules.some((rule) => rule.kind === 'unit_price')
+          ? await this.catalogue.pricesOf(
+              manager,
+              request.lines.map((line) => line.sku),
+            )
+          : [];
+        const assessment = assess(known.rules, {
+          amountCents: request.amountCents,
+          lines: request.lines,
+          cataloguePrices: new Map(prices.map((price) => [price.sku, price.priceCents])),
+          ordersWithin: new Map(known.ordersWithin),
+          blockedBecause: known.blockedBecause,
+        });
+        withCommit({
+          statements: [
+            {
+              text: RECORD_DECISION,
+              values: [
+                request.orderId,
+                request.userId,
+                assessment.verdict,
+                JSON.stringify(assessment.reasons),
+                request.amountCents,
+              ],
+            },
+          ],
+          // Nothing to refuse: a failed insert is the database's error, as any query's.
+          refusal: (failure) => Promise.resolve(failure),
+        });
+        return assessment;
+      },
+      shopper,
+    );
   }
 
   /**
