@@ -49,12 +49,11 @@ type Traffic = ReturnType<ReturnType<typeof countTraffic>['counted']>;
 const ORDERS = 40;
 /**
  * Budgets per paid order, 40 at once. Statements: 43 before the hot path was folded into fewer,
- * 30 after. Transactions and writes: 5 and 23 before the payments, results and notices that
- * arrive together shared transactions and writes, and the fraud check sent its lock and read
- * together and its decision with its commit; 3 and 10 after. Statements: 26 (the shared
- * transactions' BEGIN and COMMIT come with the notices, which had none).
+ * 30 after. Transactions and writes: 5 and 23 before the fraud checks, payments, results and
+ * notices that arrive together shared transactions and writes; 2.3 and 8 after. Statements: 25
+ * (the shared transactions' BEGIN and COMMIT come with the notices, which had none).
  */
-const BUDGET: Traffic = { statements: 28, commits: 3.5, writes: 12 };
+const BUDGET: Traffic = { statements: 28, commits: 3.2, writes: 11 };
 
 describe('statements per paid async order', () => {
   let app: TestApp;

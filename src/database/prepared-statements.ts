@@ -27,7 +27,8 @@ const CACHED_PLAN_CHANGED = '0A000';
  * statements in one text) go as they are: only a parameterized text is one statement for sure.
  */
 export class PreparingClient extends pg.Client {
-  private readonly prepared = new Set<string>();
+  /** Each text prepared on this connection, with its name (hashed once, not at every call). */
+  private readonly prepared = new Map<string, string>();
   /** Texts whose prepared form broke: they are parsed each time from then on. */
   private readonly unprepared = new Set<string>();
 
@@ -42,9 +43,12 @@ export class PreparingClient extends pg.Client {
       callback === undefined &&
       !this.unprepared.has(text)
     ) {
-      const name = preparedNameOf(text);
-      if (this.prepared.has(name) || this.prepared.size < PREPARED_PER_CONNECTION) {
-        this.prepared.add(name);
+      let name = this.prepared.get(text);
+      if (name === undefined && this.prepared.size < PREPARED_PER_CONNECTION) {
+        name = preparedNameOf(text);
+        this.prepared.set(text, name);
+      }
+      if (name !== undefined) {
         const answer = query.call(this, { name, text, values }) as Promise<unknown>;
         return answer.catch((error: unknown) => {
           // A migration changed the columns a prepared `SELECT *` returns (another instance
