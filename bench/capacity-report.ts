@@ -44,20 +44,26 @@ export function capacityMarkdownOf(report: FlashSaleReport): string[] {
         `(${report.settleGateway?.capacity} at once, ${report.settleGateway?.latencyMs} ms each); ` +
         `settled orders/s from the first payment recorded to the last.`,
       ``,
-      `| processes | orders | settled orders/s | per worker | per worker / pgbench | paid / failed |`,
-      `|---|---|---|---|---|---|`,
+      `| processes | orders | settled orders/s | per worker | per worker / pgbench | paid / failed | payment permit limit, lowest / highest |`,
+      `|---|---|---|---|---|---|---|`,
       ...(report.settle ?? []).map(
         (s) =>
           `| ${s.processes} | ${s.orders} | ${s.settledPerSecond === null ? '—' : rate(s.settledPerSecond)} | ` +
           `${s.settledPerSecondPerWorker === null ? '—' : rate(s.settledPerSecondPerWorker)} | ` +
           `${s.settledPerSecondPerWorker === null ? '—' : percent(s.settledPerSecondPerWorker, pgbench)} | ` +
-          `${s.paid} / ${s.paymentFailed} |`,
+          `${s.paid} / ${s.paymentFailed} | ${limitRange(s.permitLimit)} |`,
       ),
       ``,
       ...drainCpu(report.settle ?? []),
     );
   }
   return lines;
+}
+
+/** The permit limit's range over a drain; reports from before it was sampled have none. */
+function limitRange(samples: number[] | undefined): string {
+  const sampled = (samples ?? []).filter((limit) => limit > 0);
+  return sampled.length === 0 ? '—' : `${Math.min(...sampled)} / ${Math.max(...sampled)}`;
 }
 
 /** Who spent the cores while each drain ran, after its burst was accepted. */

@@ -357,7 +357,7 @@ async function settledPerSecondOf(db: Client, sku: string): Promise<number[]> {
 }
 
 /** Reads the worker's payment permit limit once a second until stopped. */
-function samplePermitLimit(worker: AppProcess): { stop: () => Promise<number[]> } {
+export function samplePermitLimit(worker: AppProcess): { stop: () => Promise<number[]> } {
   const samples: number[] = [];
   let running = true;
   const sampling = (async () => {

@@ -5,6 +5,7 @@ import { freshDatabase } from '../test/support/fresh-database';
 import { offerLoad } from './load';
 import {
   outcomesOf,
+  samplePermitLimit,
   SaleBench,
   shopperIds,
   startApps,
@@ -22,6 +23,8 @@ export interface SettleResult {
   settledPerSecondPerWorker: number | null;
   paid: number;
   paymentFailed: number;
+  /** The payment permit limit in force on the worker, one sample a second from the burst on. */
+  permitLimit: number[];
   /** Once the burst is accepted, until every order is final: who spent the machine's cores. */
   drain: { seconds: number; cpuSeconds: CpuSplit };
 }
@@ -54,6 +57,7 @@ export async function settle(
     const shoppers = shopperIds('settle', orders);
     await stockFor(db, { sku: SKU, name: 'Settle mug', priceCents: 1200 }, shoppers);
     const started = performance.now();
+    const limit = samplePermitLimit(apps.worker);
     const { answers } = await offerLoad({
       url: apps.api.url,
       shoppers,
@@ -78,6 +82,7 @@ export async function settle(
       cpuSeconds: await meter.stop(),
       seconds: (performance.now() - drainedFrom) / 1000,
     };
+    const permitLimit = await limit.stop();
     const outcomes = await outcomesOf(db, SKU);
     const workers = 1;
     return {
@@ -89,6 +94,7 @@ export async function settle(
         outcomes.settledPerSecond === null ? null : outcomes.settledPerSecond / workers,
       paid: outcomes.paid,
       paymentFailed: outcomes.failed,
+      permitLimit,
       drain,
     };
   } finally {
