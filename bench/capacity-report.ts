@@ -3,6 +3,11 @@ import { FlashSaleReport } from './report';
 import { SettleResult } from './settle';
 
 const rate = (value: number) => value.toFixed(1);
+/** How the report names an app layout; a layout it does not list is named as it is. */
+const PROCESSES: Record<string, string> = {
+  one: 'one process',
+  'api + worker': 'API and worker apart',
+};
 const percent = (part: number, whole: number) =>
   whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : '—';
 
@@ -13,7 +18,7 @@ export function capacityMarkdownOf(report: FlashSaleReport): string[] {
   for (const climb of report.capacity ?? []) {
     const held = climb.heldPerSecond;
     lines.push(
-      `## Accept capacity, async, ${climb.processes === 'one' ? 'one process' : 'API and worker apart'}, ` +
+      `## Accept capacity, async, ${PROCESSES[climb.processes] ?? climb.processes}, ` +
         `${climb.gateway === "the sale's" ? "the sale's gateway" : 'a gateway never the limit'}`,
       ``,
       climb.gateway === "the sale's"
@@ -72,11 +77,12 @@ function drainCpu(settled: SettleResult[]): string[] {
   const metered = settled.filter((s) => s.drain);
   if (metered.length === 0) return [];
   return [
-    `CPU while draining, once the burst was accepted (100 % is one core):`,
+    `CPU while draining, from the end of the burst, or on a backlog from the worker's start ` +
+      `(100 % is one core):`,
     ``,
     ...metered.map(
       (s) =>
-        `- ${s.processes === 'one' ? 'one process' : 'API and worker apart'}, ` +
+        `- ${PROCESSES[s.processes] ?? s.processes}, ` +
         `${s.drain.seconds.toFixed(1)} s: ` +
         Object.entries(s.drain.cpuSeconds)
           .map(([party, seconds]) => `${party} ${((100 * seconds) / s.drain.seconds).toFixed(0)} %`)

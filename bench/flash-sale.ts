@@ -19,7 +19,7 @@ import { CapacityResult, climb } from './capacity';
 import { headlineChart } from './headline';
 import { comparisonTableOf } from './ratios';
 import { aimOf, FlashSaleReport, markdownOf } from './report';
-import { settle, SETTLE_GATEWAY, SettleResult } from './settle';
+import { settle, SETTLE_GATEWAY, SETTLE_LAYOUTS, SettleResult } from './settle';
 import { runningApps, runSale, SaleBench, SaleResult, Scenario } from './sale';
 
 const DEADLINE_MS = 20 * 60_000;
@@ -119,8 +119,8 @@ async function main(): Promise<void> {
     }
     const settled: SettleResult[] = [];
     if (PHASES.includes('settle')) {
-      for (const split of [false, true]) {
-        settled.push(await settle(bench, split, SETTLE_BURST, brokerPidOf()));
+      for (const processes of SETTLE_LAYOUTS) {
+        settled.push(await settle(bench, processes, SETTLE_BURST, brokerPidOf()));
       }
     }
     const sales: SaleResult[] = [];

@@ -195,6 +195,22 @@ export async function startApps(
   database: string,
   gateway: SaleBench['gateway'],
 ): Promise<Apps> {
+  const roles: Record<string, string> = scenario.split
+    ? { api: 'api', worker: 'worker' }
+    : { app: 'api,worker' };
+  const named = await startProcesses(bench, scenario, database, gateway, roles);
+  const all = Object.values(named);
+  return { api: named.api ?? named.app, worker: named.worker ?? named.app, named, all };
+}
+
+/** One app process per entry of `roles` (its name: its `APP_ROLES`), started one at a time. */
+export async function startProcesses(
+  bench: SaleBench,
+  scenario: Omit<Layout, 'split'>,
+  database: string,
+  gateway: SaleBench['gateway'],
+  roles: Record<string, string>,
+): Promise<Record<string, AppProcess>> {
   const env = {
     DATABASE_URL: bench.databaseUrl(database),
     KAFKA_BROKERS: bench.brokers,
@@ -218,9 +234,6 @@ export async function startApps(
   };
   // e.g. "--cpu-prof --cpu-prof-dir=/tmp/profiles", to see where a sale's time goes
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const roles: Record<string, string> = scenario.split
-    ? { api: 'api', worker: 'worker' }
-    : { app: 'api,worker' };
   const named: Record<string, AppProcess> = {};
   for (const [name, role] of Object.entries(roles)) {
     const port = await freePort();
@@ -238,8 +251,7 @@ export async function startApps(
       throw error;
     }
   }
-  const all = Object.values(named);
-  return { api: named.api ?? named.app, worker: named.worker ?? named.app, named, all };
+  return named;
 }
 
 /** A short sale of another product first, so neither mode is measured on a cold process. */

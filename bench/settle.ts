@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { CpuSplit, cpuMeter } from './cpu';
 import { freshDatabase } from '../test/support/fresh-database';
@@ -8,11 +9,12 @@ import {
   samplePermitLimit,
   SaleBench,
   shopperIds,
-  startApps,
+  startProcesses,
   stockFor,
   stopApps,
   untilAllFinal,
 } from './sale';
+import { AppProcess } from '../test/support/app-process';
 
 export interface SettleResult {
   processes: string;
@@ -34,42 +36,76 @@ export const SETTLE_GATEWAY = { latencyMs: 50, capacity: 500 };
 const SKU = 'SETTLE-MUG';
 
 /**
+ * The processes that settle, by name. Beside the burst: the worker settles while the burst is
+ * being accepted, in the API's process or apart from it (does settling keep pace with accepting).
+ * On a backlog: the burst waits in Kafka, accepted by an API process alone, before one worker
+ * process starts (what one worker settles when nothing else runs).
+ */
+const LAYOUTS: Record<
+  string,
+  { database: string; roles: Record<string, string>; workerStartsAfterBurst: boolean }
+> = {
+  one: { database: 'one', roles: { app: 'api,worker' }, workerStartsAfterBurst: false },
+  'api + worker': {
+    database: 'split',
+    roles: { api: 'api', worker: 'worker' },
+    workerStartsAfterBurst: false,
+  },
+  'worker on a backlog': {
+    database: 'backlog',
+    roles: { api: 'api', worker: 'worker' },
+    workerStartsAfterBurst: true,
+  },
+};
+export const SETTLE_LAYOUTS = Object.keys(LAYOUTS);
+
+/**
  * Accepts a burst of `orders` faster than they can settle, so a backlog forms, and measures
- * the pace at which the worker(s) drain it.
+ * the pace at which the worker drains it.
  */
 export async function settle(
   bench: SaleBench,
-  split: boolean,
+  processes: string,
   { orders, perSecond }: { orders: number; perSecond: number },
   brokerPid: number | null,
 ): Promise<SettleResult> {
-  const database = `peak_bench_settle_${split ? 'split' : 'one'}`;
+  const { roles, workerStartsAfterBurst, database: slug } = LAYOUTS[processes];
+  const database = `peak_bench_settle_${slug}`;
   await freshDatabase(bench.databaseUrl('postgres'), database);
-  const apps = await startApps(
-    bench,
-    { mode: 'async', split, gatewayToldToApp: true },
-    database,
-    SETTLE_GATEWAY,
-  );
+  const layout = { mode: 'async' as const, gatewayToldToApp: true };
+  const start = (only: Record<string, string>) =>
+    startProcesses(bench, layout, database, SETTLE_GATEWAY, only);
+  const [first, ...later] = Object.entries(roles);
+  const apps: Record<string, AppProcess> = workerStartsAfterBurst
+    ? await start(Object.fromEntries([first]))
+    : await start(roles);
   const db = new Client({ connectionString: bench.databaseUrl(database) });
   try {
     await db.connect();
     const shoppers = shopperIds('settle', orders);
     await stockFor(db, { sku: SKU, name: 'Settle mug', priceCents: 1200 }, shoppers);
     const started = performance.now();
-    const limit = samplePermitLimit(apps.worker);
+    const apiUrl = (apps.api ?? apps.app).url;
+    let limit = workerStartsAfterBurst ? null : samplePermitLimit(apps.worker ?? apps.app);
     const { answers } = await offerLoad({
-      url: apps.api.url,
+      url: apiUrl,
       shoppers,
       perSecond,
       timeoutMs: bench.timeoutMs,
     });
     const accepted = answers.filter((a) => a.outcome === 'accepted').length;
-    bench.log(`settle ${split ? 'split' : 'one process'}: ${accepted} accepted; draining`);
+    if (workerStartsAfterBurst) {
+      await untilRelayed(db, bench.finalWithinSeconds);
+      bench.log(`settle ${processes}: ${accepted} accepted and in Kafka; starting the worker`);
+      Object.assign(apps, await start(Object.fromEntries(later)));
+      limit = samplePermitLimit(apps.worker);
+    } else {
+      bench.log(`settle ${processes}: ${accepted} accepted; draining`);
+    }
     const drainedFrom = performance.now();
     const meter = cpuMeter({
       pids: {
-        ...Object.fromEntries(Object.entries(apps.named).map(([role, app]) => [role, [app.pid]])),
+        ...Object.fromEntries(Object.entries(apps).map(([role, app]) => [role, [app.pid]])),
         ...(brokerPid ? { kafka: [brokerPid] } : {}),
       },
       commands: { postgres: 'postgres' },
@@ -82,11 +118,11 @@ export async function settle(
       cpuSeconds: await meter.stop(),
       seconds: (performance.now() - drainedFrom) / 1000,
     };
-    const permitLimit = await limit.stop();
+    const permitLimit = await limit!.stop();
     const outcomes = await outcomesOf(db, SKU);
     const workers = 1;
     return {
-      processes: split ? 'api + worker' : 'one',
+      processes,
       workers,
       orders: accepted,
       settledPerSecond: outcomes.settledPerSecond,
@@ -99,6 +135,19 @@ export async function settle(
     };
   } finally {
     await db.end();
-    await stopApps(apps.all);
+    await stopApps(Object.values(apps));
   }
+}
+
+/** Until the outbox is empty: every accepted order's request is in Kafka. */
+async function untilRelayed(db: Client, withinSeconds: number): Promise<void> {
+  const deadline = performance.now() + withinSeconds * 1000;
+  while (performance.now() < deadline) {
+    const { rows } = await db.query<{ waiting: number }>(
+      'SELECT count(*)::int AS waiting FROM outbox WHERE published_at IS NULL',
+    );
+    if (rows[0].waiting === 0) return;
+    await sleep(200);
+  }
+  throw new Error(`settle: the outbox still holds rows after ${withinSeconds} s`);
 }
