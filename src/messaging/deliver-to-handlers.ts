@@ -11,13 +11,15 @@ import { inSpan } from '../runtime/tracing/in-span';
  * Observable, which its own event path does not always wait for.
  */
 export async function deliverToHandlers(
-  server: Pick<Server, 'getHandlerByPattern'>,
+  server: Pick<Server, 'getHandlers'>,
   pattern: string,
   envelope: Envelope,
   context: BaseRpcContext,
   delivery: Delivery,
 ): Promise<boolean> {
-  const handler = server.getHandlerByPattern(pattern);
+  // A topic name is its own route. Not getHandlerByPattern: it first parses the pattern as JSON,
+  // throwing (and building a stack) for every topic name, at every message.
+  const handler = server.getHandlers().get(pattern);
   if (!handler) return false;
   await inSpan(`handle ${pattern}`, { attributes: { 'order.id': envelope.key } }, () =>
     runWithDelivery(delivery, async () => {
