@@ -48,6 +48,18 @@ describe('AdaptiveLimit', () => {
     expect(limit.current()).toBe(22);
   });
 
+  it('learns nothing from answers that waited on this busy process, but still cuts on a drop', () => {
+    const limit = new AdaptiveLimit(32);
+    limit.learn(answered(0, 100, 32));
+    const busy = (call: CallOutcome): CallOutcome => ({ ...call, ownDelayMs: 150 });
+    for (const startedAt of [200, 600, 1000]) {
+      expect(limit.learn(busy(answered(startedAt, 300, 32)))).toBe(false);
+    }
+    expect(limit.current()).toBe(32);
+    limit.learn(busy(dropped(1400, 100)));
+    expect(limit.current()).toBe(22);
+  });
+
   it('never falls below 1', () => {
     const limit = new AdaptiveLimit(32);
     for (let t = 0; t < 100_000; t += 1000) limit.learn(dropped(t, 100));

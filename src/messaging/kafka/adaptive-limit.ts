@@ -6,6 +6,8 @@ export interface CallOutcome {
   inFlight: number;
   /** The downstream could not take it (overloaded, unavailable, timed out). */
   dropped: boolean;
+  /** How late this process's own event loop ran lately, in ms: a wait the answer shared. */
+  ownDelayMs?: number;
 }
 
 /**
@@ -32,6 +34,10 @@ const NOISE_MS = 10;
  * reaches half the limit, a cut on a drop; Gradient2Limit: recent against long-term latency as the
  * queueing signal). As in TCP congestion control, one burst cuts once: a cut waits a recent
  * latency after the last one, and ignores calls started before it (they met the old limit).
+ * Unlike a JVM's threads, one Node process answers every call on one event loop: when it is busy,
+ * answers wait for it. Their latency then says nothing of the gateway and is not learnt from, or
+ * a worker busy settling would read its own load as the gateway's and cut the limit until the
+ * limit, not the gateway, bounds it; drops still cut.
  */
 export class AdaptiveLimit {
   private value: number;
@@ -66,6 +72,8 @@ export class AdaptiveLimit {
   /** Learns from one call; returns true when the limit in force changed. */
   learn(call: CallOutcome): boolean {
     const before = this.current();
+    // The answer waited on this process: its latency is this process's load, not the gateway's.
+    if (!call.dropped && (call.ownDelayMs ?? 0) > NOISE_MS) return false;
     const tookMs = Math.max(0, call.endedAt - call.startedAt);
     const recentMs =
       this.recentMs === null ? tookMs : this.recentMs + RECENT_WEIGHT * (tookMs - this.recentMs);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep, setImmediate as nextTurn } from 'node:timers/promises';
 import { loadConfig } from '../../config/app-config';
 import { GatewayPace } from './gateway-pace';
 
@@ -37,5 +38,30 @@ describe('the gateway pace', () => {
     expect(pace.current()).toBe(1);
     pace.setCircuitClosed(true);
     expect(limits).toEqual([1, 3]);
+  });
+
+  it("does not cut the limit for the time answers wait on this process's own busy event loop", async () => {
+    const pace = paceOf(8);
+    try {
+      const call = async () => {
+        const paced = await pace.enter();
+        await sleep(50);
+        paced.answered();
+      };
+      for (let i = 0; i < 3; i++) await call();
+      // Each turn of the loop now does 80 ms of work: a 50 ms answer is read 80 ms or more after
+      // its call, past 1.5 times the latency without load, though the gateway is no slower.
+      const calls: Promise<void>[] = [];
+      for (let turn = 0; turn < 15; turn++) {
+        calls.push(call());
+        const until = Date.now() + 80;
+        while (Date.now() < until);
+        await nextTurn();
+      }
+      await Promise.all(calls);
+      expect(pace.current()).toBe(8);
+    } finally {
+      pace.onModuleDestroy();
+    }
   });
 });

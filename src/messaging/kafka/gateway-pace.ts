@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { EventLoopDelay } from '../../runtime/event-loop-delay';
 import { AdaptiveLimit } from './adaptive-limit';
 
 /** One call to the gateway let through; report how it ended, exactly once. */
@@ -24,8 +25,9 @@ export interface PacedCall {
  * on the circuit (issue 13). The adaptive limit itself stays where it was for when it closes.
  */
 @Injectable()
-export class GatewayPace {
+export class GatewayPace implements OnModuleDestroy {
   private readonly limit: AdaptiveLimit;
+  private readonly loopDelay = new EventLoopDelay();
   private readonly adaptive: boolean;
   private circuitClosed = true;
   private inFlight = 0;
@@ -35,6 +37,10 @@ export class GatewayPace {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.limit = new AdaptiveLimit(config.backpressure.maxInFlight);
     this.adaptive = config.backpressure.adaptive;
+  }
+
+  onModuleDestroy(): void {
+    this.loopDelay.stop();
   }
 
   /** The limit in force. */
@@ -73,7 +79,8 @@ export class GatewayPace {
       this.inFlight -= 1;
       if (learn && this.adaptive) {
         const before = this.current();
-        this.limit.learn({ startedAt, endedAt: Date.now(), inFlight, dropped });
+        const ownDelayMs = this.loopDelay.recentMs();
+        this.limit.learn({ startedAt, endedAt: Date.now(), inFlight, dropped, ownDelayMs });
         this.changed(before);
       }
       this.admit();
