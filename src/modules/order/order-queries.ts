@@ -55,6 +55,13 @@ export class OrderQueries {
   }
 
   async findByKey(userId: string, idempotencyKey: string): Promise<Order | null> {
+    // Asked for every checkout that failed, and at peak nearly all are refusals whose key names
+    // nothing: a plain probe first, the ORM's entity only for a key that names an order.
+    const found = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM orders WHERE user_id = $1 AND idempotency_key = $2',
+      [userId, idempotencyKey],
+    );
+    if (found.length === 0) return null;
     return this.dataSource.manager.findOneBy(Order, { userId, idempotencyKey });
   }
 
