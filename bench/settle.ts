@@ -36,25 +36,22 @@ export const SETTLE_GATEWAY = { latencyMs: 50, capacity: 500 };
 const SKU = 'SETTLE-MUG';
 
 /**
- * The processes that settle, by name. Beside the burst: the worker settles while the burst is
- * being accepted, in the API's process or apart from it (does settling keep pace with accepting).
- * On a backlog: the burst waits in Kafka, accepted by an API process alone, before one worker
- * process starts (what one worker settles when nothing else runs).
+ * The processes that settle, by name, and their roles: those started before the burst, and those
+ * started once it waits in Kafka. Beside the burst: the worker settles while the burst is being
+ * accepted, in the API's process or apart from it (does settling keep pace with accepting). On a
+ * backlog: an API process alone accepts the burst, then one worker process starts (what one worker
+ * settles when nothing else runs).
  */
 const LAYOUTS: Record<
   string,
-  { database: string; roles: Record<string, string>; workerStartsAfterBurst: boolean }
+  { database: string; beforeBurst: Record<string, string>; afterBurst?: Record<string, string> }
 > = {
-  one: { database: 'one', roles: { app: 'api,worker' }, workerStartsAfterBurst: false },
-  'api + worker': {
-    database: 'split',
-    roles: { api: 'api', worker: 'worker' },
-    workerStartsAfterBurst: false,
-  },
+  one: { database: 'one', beforeBurst: { app: 'api,worker' } },
+  'api + worker': { database: 'split', beforeBurst: { api: 'api', worker: 'worker' } },
   'worker on a backlog': {
     database: 'backlog',
-    roles: { api: 'api', worker: 'worker' },
-    workerStartsAfterBurst: true,
+    beforeBurst: { api: 'api' },
+    afterBurst: { worker: 'worker' },
   },
 };
 export const SETTLE_LAYOUTS = Object.keys(LAYOUTS);
@@ -69,16 +66,14 @@ export async function settle(
   { orders, perSecond }: { orders: number; perSecond: number },
   brokerPid: number | null,
 ): Promise<SettleResult> {
-  const { roles, workerStartsAfterBurst, database: slug } = LAYOUTS[processes];
+  const { beforeBurst, afterBurst, database: slug } = LAYOUTS[processes];
   const database = `peak_bench_settle_${slug}`;
   await freshDatabase(bench.databaseUrl('postgres'), database);
   const layout = { mode: 'async' as const, gatewayToldToApp: true };
-  const start = (only: Record<string, string>) =>
-    startProcesses(bench, layout, database, SETTLE_GATEWAY, only);
-  const [first, ...later] = Object.entries(roles);
-  const apps: Record<string, AppProcess> = workerStartsAfterBurst
-    ? await start(Object.fromEntries([first]))
-    : await start(roles);
+  const start = (roles: Record<string, string>) =>
+    startProcesses(bench, layout, database, SETTLE_GATEWAY, roles);
+  const apps: Record<string, AppProcess> = await start(beforeBurst);
+  const settler = () => apps.worker ?? apps.app;
   const db = new Client({ connectionString: bench.databaseUrl(database) });
   try {
     await db.connect();
@@ -86,7 +81,7 @@ export async function settle(
     await stockFor(db, { sku: SKU, name: 'Settle mug', priceCents: 1200 }, shoppers);
     const started = performance.now();
     const apiUrl = (apps.api ?? apps.app).url;
-    let limit = workerStartsAfterBurst ? null : samplePermitLimit(apps.worker ?? apps.app);
+    let limit = afterBurst ? null : samplePermitLimit(settler());
     const { answers } = await offerLoad({
       url: apiUrl,
       shoppers,
@@ -94,11 +89,11 @@ export async function settle(
       timeoutMs: bench.timeoutMs,
     });
     const accepted = answers.filter((a) => a.outcome === 'accepted').length;
-    if (workerStartsAfterBurst) {
+    if (afterBurst) {
       await untilRelayed(db, bench.finalWithinSeconds);
       bench.log(`settle ${processes}: ${accepted} accepted and in Kafka; starting the worker`);
-      Object.assign(apps, await start(Object.fromEntries(later)));
-      limit = samplePermitLimit(apps.worker);
+      Object.assign(apps, await start(afterBurst));
+      limit = samplePermitLimit(settler());
     } else {
       bench.log(`settle ${processes}: ${accepted} accepted; draining`);
     }
