@@ -11,6 +11,7 @@ import { TransactionContext, UnitOfWork } from '../src/messaging/unit-of-work';
 import { E2E_DATABASE_ENV } from './support/database-url';
 
 const TABLE = `grouped_probe_${process.pid}`;
+const ROWS = `grouped_rows_${process.pid}`;
 
 /** Writes to any socket (here only PostgreSQL's) while `act` runs. */
 async function writesDuring(act: () => Promise<unknown>): Promise<number> {
@@ -51,12 +52,14 @@ describe('units of work of one group', () => {
     const config = loadConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '10' });
     dataSource = await new DataSource(dataSourceOptions(config)).initialize();
     await dataSource.query(`CREATE TABLE ${TABLE} (n int NOT NULL CHECK (n >= 0))`);
+    await dataSource.query(`CREATE TABLE ${ROWS} (id int PRIMARY KEY, n int NOT NULL)`);
+    await dataSource.query(`INSERT INTO ${ROWS} (id, n) VALUES (1, 0), (2, 0)`);
     // These units publish nothing: the bus has nothing to hand its server or relay.
     const bus = new MessageBus({} as InProcessServer, {} as OutboxRelay, config);
     unitOfWork = new UnitOfWork(dataSource, bus, new Outbox(dataSource));
   });
   afterAll(async () => {
-    await dataSource.query(`DROP TABLE ${TABLE}`);
+    await dataSource.query(`DROP TABLE ${TABLE}, ${ROWS}`);
     await dataSource.destroy();
   });
   beforeEach(() => dataSource.query(`TRUNCATE ${TABLE}`));
@@ -113,6 +116,49 @@ describe('units of work of one group', () => {
     const committedIn = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     expect(new Set(committedIn).size).toBe(3);
     expect(await recorded()).toEqual([1, 2, 3]);
+  });
+
+  it('sends the statements that lock shared rows in their lock order, across its units', async () => {
+    // Adds 1 to row `id` with the commit, and answers with its transaction.
+    const bump = (id: number) =>
+      unitOfWork.runInGroup(
+        'locking',
+        async ({ manager, withCommit }) => {
+          withCommit({
+            statements: [{ text: `UPDATE ${ROWS} SET n = n + 1 WHERE id = $1`, values: [id] }],
+            lockOrder: [String(id)],
+            refusal: (failure) => Promise.resolve(failure),
+          });
+          const [{ txid }] = await manager.query<{ txid: string }[]>(
+            `SELECT txid_current()::text AS txid`,
+          );
+          return txid;
+        },
+        { lanes: 2 },
+      );
+    const holder = dataSource.createQueryRunner();
+    await holder.startTransaction();
+    let first: string[];
+    let second: string[];
+    try {
+      await holder.query(`SELECT 1 FROM ${ROWS} WHERE id = 1 FOR UPDATE`);
+      // Row 1, then 2; then, in the other lane, 2 before 1 as its units came. Given in that order,
+      // the second would hold row 2 while waiting for row 1, which the first gets as the holder
+      // lets go, and PostgreSQL would break the circle by aborting one of them.
+      const firstLane = Promise.all([bump(1), bump(2)]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const secondLane = Promise.all([bump(2), bump(1)]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await holder.commitTransaction();
+      [first, second] = await Promise.all([firstLane, secondLane]);
+    } finally {
+      await holder.release();
+    }
+    // Neither was aborted: each lane's units committed together.
+    expect(new Set(first).size).toBe(1);
+    expect(new Set(second).size).toBe(1);
+    const rows = await dataSource.query<{ n: number }[]>(`SELECT n FROM ${ROWS} ORDER BY id`);
+    expect(rows.map((row) => row.n)).toEqual([2, 2]);
   });
 
   it("runs each unit in its caller's context", async () => {

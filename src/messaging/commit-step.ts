@@ -8,5 +8,11 @@ import { LastStatement } from '../database/pipelined-transaction';
  */
 export interface CommitStep {
   statements: LastStatement[];
+  /**
+   * The row its statements lock that other transactions lock too (a product's SKU), one per
+   * statement: a transaction sends its units' statements sorted by it, so transactions that share
+   * units never wait on each other in a circle. Statements without one go first, as given.
+   */
+  lockOrder?: string[];
   refusal(failure: QueryFailedError, index: number): Promise<Error>;
 }

@@ -18,26 +18,33 @@ interface Waiting<Context, Finished> {
 }
 
 /**
- * Units of work that arrive while the group's transaction runs wait for it, and run together
- * in the next one: at peak one BEGIN, one COMMIT and one flush of the log settle many messages,
- * and a unit alone runs at once. When a shared transaction fails, each of its units runs again
- * in a transaction of its own, so one unit's failure is its own and the others commit.
+ * Units of work that arrive while the group's transactions run wait for one to end, and run
+ * together in the next one: at peak one BEGIN, one COMMIT and one flush of the log settle many
+ * units, and a unit that finds a lane free runs at once. When a shared transaction fails, each of
+ * its units runs again in a transaction of its own, so one unit's failure is its own and the
+ * others commit.
  */
 export class TransactionGroup<Context, Finished> {
   private waiting: Waiting<Context, Finished>[] = [];
-  private running = false;
+  private running = 0;
 
+  /**
+   * `lanes`: how many of the group's transactions run at once. With one, units of a group never
+   * wait on each other's locks; with more, a unit waits for a lane less often, and units of
+   * different transactions may wait on each other's locks as any two transactions do.
+   */
   constructor(
     private readonly transact: Transact<Context, Finished>,
     private readonly maxUnits: number,
+    private readonly lanes = 1,
   ) {}
 
   /** `key`: a unit waits for the next transaction when one of its key is in this one. */
   join(work: GroupedWork<Context, Finished>, key?: string): Promise<Finished> {
     return new Promise<Finished>((resolve, reject) => {
       this.waiting.push({ work, key, resolve, reject });
-      if (this.running) return;
-      this.running = true;
+      if (this.running === this.lanes) return;
+      this.running += 1;
       // Once the continuations now running have run: records a consumer took together join.
       setImmediate(() => void this.runWaiting());
     });
@@ -47,7 +54,7 @@ export class TransactionGroup<Context, Finished> {
     while (this.waiting.length > 0) {
       await this.runTogether(this.nextUnits());
     }
-    this.running = false;
+    this.running -= 1;
   }
 
   /** The oldest units waiting, at most one of each key; the rest wait on. */

@@ -6,6 +6,7 @@ import {
   beginWithFirstStatement,
   coalescingWrites,
   commitWith,
+  LastStatement,
 } from '../database/pipelined-transaction';
 import { CommitStep } from './commit-step';
 import { currentDelivery, Delivery } from './delivery';
@@ -57,6 +58,24 @@ type Work<T> = (tx: TransactionContext) => Promise<T>;
 interface Finished {
   done: unknown;
   unit: Unit;
+}
+
+/** A statement sent with the commit, with the step it belongs to. */
+interface SentStatement {
+  step: CommitStep;
+  index: number;
+  statement: LastStatement;
+}
+
+/** `sent`, those that lock a shared row last and in the order of the rows (CommitStep.lockOrder). */
+function inLockOrder(sent: SentStatement[]): SentStatement[] {
+  const lockOf = ({ step, index }: SentStatement) => step.lockOrder?.[index];
+  if (!sent.some(lockOf)) return sent;
+  const unlocked = sent.filter((s) => lockOf(s) === undefined);
+  const locking = sent.filter((s) => lockOf(s) !== undefined);
+  // Stable: one unit's statements on one row stay in their order.
+  locking.sort((a, b) => (lockOf(a)! < lockOf(b)! ? -1 : lockOf(a)! > lockOf(b)! ? 1 : 0));
+  return [...unlocked, ...locking];
 }
 
 /** At most this many units share a transaction; the results' permits bound it first. */
@@ -123,10 +142,15 @@ export class UnitOfWork {
    * Runs `work` as `run` does, in a transaction it may share with the units of `group` that
    * arrive meanwhile (see TransactionGroup): for work that every message at peak does. Units
    * sharing a transaction share its locks, so units that lock the same thing must give the same
-   * `key` (they then never share one). Each unit's trace shows its part of the shared
-   * transaction, with how many units shared it.
+   * `key` (they then never share one). `lanes`: how many of the group's transactions may run at
+   * once (see TransactionGroup), the same at every call of a group. Each unit's trace shows its
+   * part of the shared transaction, with how many units shared it.
    */
-  async runInGroup<T>(group: string, work: Work<T>, { key }: { key?: string } = {}): Promise<T> {
+  async runInGroup<T>(
+    group: string,
+    work: Work<T>,
+    { key, lanes }: { key?: string; lanes?: number } = {},
+  ): Promise<T> {
     // The caller's context (its trace) for its part of the group's transaction. Not
     // AsyncResource.bind: it defines deprecated properties on every bound function, a cost at
     // every message.
@@ -137,13 +161,13 @@ export class UnitOfWork {
           this.finish(work, manager),
         ),
       );
-    return this.deliver<T>(await this.groupOf(group).join(traced, key));
+    return this.deliver<T>(await this.groupOf(group, lanes).join(traced, key));
   }
 
-  private groupOf(name: string): TransactionGroup<EntityManager, Finished> {
+  private groupOf(name: string, lanes?: number): TransactionGroup<EntityManager, Finished> {
     let group = this.groups.get(name);
     if (!group) {
-      group = new TransactionGroup((works) => this.transact(works), MAX_UNITS_TOGETHER);
+      group = new TransactionGroup((works) => this.transact(works), MAX_UNITS_TOGETHER, lanes);
       this.groups.set(name, group);
     }
     return group;
@@ -207,8 +231,10 @@ export class UnitOfWork {
         await runner.rollbackTransaction().catch(() => undefined);
         throw error;
       }
-      const sent = last.flatMap((step) =>
-        step.statements.map((statement, index) => ({ step, index, statement })),
+      const sent = inLockOrder(
+        last.flatMap((step) =>
+          step.statements.map((statement, index) => ({ step, index, statement })),
+        ),
       );
       try {
         const failures = await commitWith(

@@ -50,6 +50,7 @@ export class StockService {
         text: RESERVE,
         values: [sku, quantity, orderId, userId],
       })),
+      lockOrder: sorted.map(({ sku }) => sku),
       refusal: (failure, index) => this.refusalOf(failure, sorted[index]),
     };
   }

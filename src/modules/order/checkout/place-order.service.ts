@@ -65,7 +65,7 @@ export class PlaceOrderService {
     let placed: Acceptance<OrderView> | null = null;
     try {
       placed = await this.acceptance.accept(
-        orderId,
+        { id: orderId, userId },
         async ({ manager, withCommit, mode, requestPayment }) => {
           const lines = await this.cart.checkoutLines(manager, userId, orderId);
           const order = {
@@ -166,7 +166,7 @@ export class PlaceOrderService {
     }
     if (order.mode === 'sync' && order.status === 'PENDING_PAYMENT') {
       await this.acceptance.accept(
-        order.id,
+        order,
         async ({ manager, requestPayment }) => {
           requestPayment(order, await manager.findBy(OrderLine, { orderId: order.id }));
         },

@@ -58,41 +58,44 @@ export class RetryPaymentService {
     if (earlier) return this.replay(userId, earlier, requestHash);
 
     try {
-      await this.acceptance.accept(orderId, async ({ manager, mode, requestPayment }) => {
-        const order = await manager.findOne(Order, {
-          where: { id: orderId, userId },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (!order) throw new OrderNotFoundError(orderId);
-        const step = transition(order.status, 'paymentRetried');
-        if (step.kind !== 'moved') throw new PaymentNotRetryableError(orderId, order.status);
-        const attempt = order.paymentAttempt + 1;
-        await manager.insert(PaymentRetry, { orderId, idempotencyKey, attempt, requestHash });
-        await this.cart.holdFor(manager, userId, orderId);
-        await this.stock.reserveAgain(manager, orderId);
-        await manager.update(
-          Order,
-          { id: orderId },
-          {
-            status: step.to,
-            mode,
-            paymentAttempt: attempt,
-            paymentToken: request.paymentToken,
-            paymentId: null,
-            failureReason: null,
-            redrives: 0,
-            needsAttentionAt: null,
-            watchUntil: watchFromNow(watchWindowMs(this.config.watchdog, mode)),
-          },
-        );
-        await this.timeline.append(manager, orderId, step.to, { attempt, mode });
-        const lines = await manager.findBy(OrderLine, { orderId });
-        requestPayment(
-          { ...order, paymentAttempt: attempt, paymentToken: request.paymentToken },
-          lines,
-        );
-        this.logger.info({ orderId, attempt, mode }, 'payment retried');
-      });
+      await this.acceptance.accept(
+        { id: orderId, userId },
+        async ({ manager, mode, requestPayment }) => {
+          const order = await manager.findOne(Order, {
+            where: { id: orderId, userId },
+            lock: { mode: 'pessimistic_write' },
+          });
+          if (!order) throw new OrderNotFoundError(orderId);
+          const step = transition(order.status, 'paymentRetried');
+          if (step.kind !== 'moved') throw new PaymentNotRetryableError(orderId, order.status);
+          const attempt = order.paymentAttempt + 1;
+          await manager.insert(PaymentRetry, { orderId, idempotencyKey, attempt, requestHash });
+          await this.cart.holdFor(manager, userId, orderId);
+          await this.stock.reserveAgain(manager, orderId);
+          await manager.update(
+            Order,
+            { id: orderId },
+            {
+              status: step.to,
+              mode,
+              paymentAttempt: attempt,
+              paymentToken: request.paymentToken,
+              paymentId: null,
+              failureReason: null,
+              redrives: 0,
+              needsAttentionAt: null,
+              watchUntil: watchFromNow(watchWindowMs(this.config.watchdog, mode)),
+            },
+          );
+          await this.timeline.append(manager, orderId, step.to, { attempt, mode });
+          const lines = await manager.findBy(OrderLine, { orderId });
+          requestPayment(
+            { ...order, paymentAttempt: attempt, paymentToken: request.paymentToken },
+            lines,
+          );
+          this.logger.info({ orderId, attempt, mode }, 'payment retried');
+        },
+      );
     } catch (error) {
       if (
         !(error instanceof PaymentNotRetryableError) &&
