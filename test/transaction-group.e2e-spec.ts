@@ -161,6 +161,35 @@ describe('units of work of one group', () => {
     expect(rows.map((row) => row.n)).toEqual([2, 2]);
   });
 
+  it('runs a unit while another lane runs one of another key, never of its own', async () => {
+    let letFirstEnd!: () => void;
+    const firstRunning = new Promise<void>((started) => {
+      void unitOfWork.runInGroup(
+        'keyed lanes',
+        async (tx) => {
+          started();
+          await new Promise<void>((end) => (letFirstEnd = end));
+          return record(tx, 1);
+        },
+        { key: 'shopper-1', lanes: 2 },
+      );
+    });
+    await firstRunning;
+    const sameKey = unitOfWork.runInGroup('keyed lanes', (tx) => record(tx, 2), {
+      key: 'shopper-1',
+      lanes: 2,
+    });
+    const otherKey = await unitOfWork.runInGroup('keyed lanes', (tx) => record(tx, 3), {
+      key: 'shopper-2',
+      lanes: 2,
+    });
+    expect(otherKey).toEqual(expect.any(String));
+    expect(await recorded()).toEqual([3]);
+    letFirstEnd();
+    await sameKey;
+    expect(await recorded()).toEqual([1, 2, 3]);
+  });
+
   it("runs each unit in its caller's context", async () => {
     const seen = await Promise.all(
       (['kafka', 'in-process', 'kafka'] as Delivery[]).map((delivery) =>

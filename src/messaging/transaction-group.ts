@@ -27,11 +27,14 @@ interface Waiting<Context, Finished> {
 export class TransactionGroup<Context, Finished> {
   private waiting: Waiting<Context, Finished>[] = [];
   private running = 0;
+  /** The keys of the units in the transactions running, one lane's or another's. */
+  private readonly runningKeys = new Set<string>();
 
   /**
    * `lanes`: how many of the group's transactions run at once. With one, units of a group never
    * wait on each other's locks; with more, a unit waits for a lane less often, and units of
-   * different transactions may wait on each other's locks as any two transactions do.
+   * different transactions may wait on each other's locks as any two transactions do, but never
+   * two of one key: a unit waits while one of its key runs in any lane.
    */
   constructor(
     private readonly transact: Transact<Context, Finished>,
@@ -39,7 +42,7 @@ export class TransactionGroup<Context, Finished> {
     private readonly lanes = 1,
   ) {}
 
-  /** `key`: a unit waits for the next transaction when one of its key is in this one. */
+  /** `key`: a unit waits while one of its key runs, or waits ahead of it for this transaction. */
   join(work: GroupedWork<Context, Finished>, key?: string): Promise<Finished> {
     return new Promise<Finished>((resolve, reject) => {
       this.waiting.push({ work, key, resolve, reject });
@@ -50,20 +53,33 @@ export class TransactionGroup<Context, Finished> {
     });
   }
 
+  /**
+   * One lane: runs what waits until nothing does, or until all that waits has a key of another
+   * lane's transaction; that lane takes it once its transaction ends.
+   */
   private async runWaiting(): Promise<void> {
-    while (this.waiting.length > 0) {
-      await this.runTogether(this.nextUnits());
+    for (;;) {
+      const units = this.nextUnits();
+      if (units.length === 0) break;
+      const keys = units.flatMap((unit) => (unit.key === undefined ? [] : [unit.key]));
+      keys.forEach((key) => this.runningKeys.add(key));
+      try {
+        await this.runTogether(units);
+      } finally {
+        keys.forEach((key) => this.runningKeys.delete(key));
+      }
     }
     this.running -= 1;
   }
 
-  /** The oldest units waiting, at most one of each key; the rest wait on. */
+  /** The oldest units waiting, at most one of each key and none of a running key; the rest wait on. */
   private nextUnits(): Waiting<Context, Finished>[] {
     const keys = new Set<string>();
     const next: Waiting<Context, Finished>[] = [];
     const left: Waiting<Context, Finished>[] = [];
     for (const unit of this.waiting) {
-      const apart = unit.key !== undefined && keys.has(unit.key);
+      const apart =
+        unit.key !== undefined && (keys.has(unit.key) || this.runningKeys.has(unit.key));
       if (apart || next.length === this.maxUnits) {
         left.push(unit);
         continue;

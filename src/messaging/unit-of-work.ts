@@ -209,18 +209,19 @@ export class UnitOfWork {
    * Runs `work` in a transaction whose START TRANSACTION goes with the work's first statement,
    * then sends the statements it leaves for the end with the COMMIT. A failed one means
    * PostgreSQL rolled the transaction back; its step's refusal is asked for once the connection
-   * is released. `coalesce`: the work asks statements side by side (see coalescingWrites).
+   * is released. `shared`: several units' work, asking statements side by side (see
+   * coalescingWrites); its failure is not told as a refusal, as each unit then runs alone.
    */
   private async inTransaction<T>(
     work: (manager: EntityManager) => Promise<{ done: T; last: CommitStep[] }>,
-    coalesce: boolean,
+    shared: boolean,
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let refused: Refused | undefined;
     let done: T;
     let stopCoalescing = () => {};
     try {
-      if (coalesce) stopCoalescing = await coalescingWrites(runner);
+      if (shared) stopCoalescing = await coalescingWrites(runner);
       const { begun } = await beginWithFirstStatement(runner);
       let last: CommitStep[];
       try {
@@ -252,7 +253,9 @@ export class UnitOfWork {
       stopCoalescing();
       await runner.release();
     }
-    if (refused) throw await refused.step.refusal(refused.failure, refused.index);
+    if (refused) {
+      throw shared ? refused.failure : await refused.step.refusal(refused.failure, refused.index);
+    }
     return done;
   }
 }

@@ -1,45 +1,44 @@
-import { IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-
-/** How often the delay is sampled, in ms: finer costs a timer more often, coarser misses spikes. */
+/** How often the loop is ticked, in ms: finer costs a timer more often, coarser misses spikes. */
 const RESOLUTION_MS = 10;
-/** The window each reading covers, in ms: a few of a gateway's answers, at tens of ms each. */
-const WINDOW_MS = 100;
+/** How far back a late tick still counts, in ms: a few of a gateway's answers, at tens of ms each. */
+const MEMORY_MS = 200;
 
 /**
  * How late this process's event loop has lately run what was due: about the time an answer that
  * arrived waits here before its callback runs. A busy process reads that wait in every call's
  * latency.
+ *
+ * Its own ticker, not `monitorEventLoopDelay`'s mean over a window: an answer whose callback runs
+ * in the same turn as the first timers after a busy spell may run before any sampler, and must
+ * still see the spell. Here it does, either as the tick overdue now or as the late tick recorded.
  */
 export class EventLoopDelay {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({
-    resolution: RESOLUTION_MS,
-  });
-  private readonly sampler: NodeJS.Timeout;
-  private lastWindowMs = 0;
+  private readonly ticker: NodeJS.Timeout;
+  private lastTickAt = Date.now();
+  /** The latest late ticks, newest last: [when, how late in ms]. */
+  private late: [number, number][] = [];
 
   constructor() {
-    this.histogram.enable();
-    this.sampler = setInterval(() => this.sample(), WINDOW_MS).unref();
+    this.ticker = setInterval(() => this.tick(), RESOLUTION_MS).unref();
   }
 
-  /** The mean delay over the last window or the one under way, whichever is longer, in ms. */
+  /** The longest the loop ran late within the last MEMORY_MS, counting a tick overdue now. */
   recentMs(): number {
-    return Math.max(this.lastWindowMs, this.meanSoFar());
+    const now = Date.now();
+    const overdue = Math.max(0, now - this.lastTickAt - RESOLUTION_MS);
+    const remembered = this.late.filter(([at]) => now - at <= MEMORY_MS).map(([, ms]) => ms);
+    return Math.max(overdue, ...remembered);
   }
 
   stop(): void {
-    clearInterval(this.sampler);
-    this.histogram.disable();
+    clearInterval(this.ticker);
   }
 
-  private sample(): void {
-    this.lastWindowMs = this.meanSoFar();
-    this.histogram.reset();
-  }
-
-  private meanSoFar(): number {
-    // The histogram holds whole intervals between its timer's runs: the resolution plus the delay.
-    if (this.histogram.count === 0) return 0;
-    return Math.max(0, this.histogram.mean / 1e6 - RESOLUTION_MS);
+  private tick(): void {
+    const now = Date.now();
+    const lateMs = now - this.lastTickAt - RESOLUTION_MS;
+    this.lastTickAt = now;
+    if (lateMs > 0) this.late.push([now, lateMs]);
+    while (this.late.length > 0 && now - this.late[0][0] > MEMORY_MS) this.late.shift();
   }
 }

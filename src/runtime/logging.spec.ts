@@ -1,4 +1,4 @@
-import { logsPretty, redactedUrl } from './logging';
+import { logsPretty, redactedUrl, responseLevel } from './logging';
 
 describe('redactedUrl', () => {
   it('replaces every query value and keeps the names', () => {
@@ -24,5 +24,17 @@ describe('logsPretty', () => {
     expect(logsPretty('auto', false)).toBe(false);
     expect(logsPretty('json', true)).toBe(false);
     expect(logsPretty('pretty', false)).toBe(true);
+  });
+});
+
+describe('responseLevel', () => {
+  it('logs server errors as errors, refusals on purpose as warnings and the rest as info', () => {
+    expect(responseLevel(500)).toBe('error');
+    expect(responseLevel(502)).toBe('error');
+    expect(responseLevel(200, new Error('socket hang up'))).toBe('error');
+    expect(responseLevel(503)).toBe('warn');
+    expect(responseLevel(409)).toBe('info');
+    expect(responseLevel(429)).toBe('info');
+    expect(responseLevel(202)).toBe('info');
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Params } from 'nestjs-pino';
 import type { Options } from 'pino-http';
+import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
 import { currentTraceId } from './tracing/trace-context';
@@ -20,6 +21,18 @@ export function redactedUrl(url: string | undefined): string | undefined {
     )
     .join('&');
   return `${url.slice(0, start)}?${query}`;
+}
+
+/**
+ * The level of a request's log line by its answer: a server error is an error; a 503 is the app
+ * refusing on purpose (overload, draining, the database away), which a peak makes by the
+ * thousand, so a warning; the rest, a client's mistakes (a sold-out 409, a 400) included, is the
+ * app working as it should.
+ */
+export function responseLevel(statusCode: number, error?: Error): 'error' | 'warn' | 'info' {
+  if (statusCode === 503) return 'warn';
+  if (error || statusCode >= 500) return 'error';
+  return 'info';
 }
 
 /** Whether logs are for a person (a terminal, or LOG_FORMAT=pretty) rather than for a collector. */
@@ -68,6 +81,11 @@ function pinoHttpOptions(config: AppConfig): Options {
       return orderId ? { orderId } : {};
     },
     autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
+    // 'silent' below the level in force: pino-http then skips the line's bindings altogether.
+    customLogLevel: (_request, response, error) => {
+      const level = responseLevel(response.statusCode, error);
+      return pino.levels.values[level] >= pino.levels.values[config.log.level] ? level : 'silent';
+    },
     // A 5xx the app answered on purpose (503 while draining or while the database is down)
     // has no error of its own: pino-http would make one up, with a stack trace, per request.
     customErrorObject: (_request, _response, error, value: Record<string, unknown>) =>

@@ -64,26 +64,33 @@ export class PaymentAcceptance {
     this.logger.setContext(PaymentAcceptance.name);
   }
 
+  /**
+   * `mode`: the one in force unless given. `alone`: for work that locks a product before the
+   * commit (a retried payment taking its units off the shelf again), which in a shared
+   * transaction could hold one while another lane's commit waits for it, and the other way round.
+   */
   async accept<T>(
     { id: orderId, userId }: OrderOfShopper,
     work: (tx: AcceptingTransaction) => Promise<T>,
-    mode: CheckoutMode = this.modes.mode(),
+    { mode = this.modes.mode(), alone = false }: { mode?: CheckoutMode; alone?: boolean } = {},
   ): Promise<Acceptance<T>> {
-    const accepting = () =>
-      this.unitOfWork.runInGroup(
-        'order acceptances',
-        (tx) =>
-          work({
-            ...tx,
-            mode,
-            requestPayment: (order, lines) => this.paymentRequests.publish(tx, order, lines, mode),
-          }),
-        { key: userId, lanes: ACCEPTANCE_LANES },
-      );
+    const accepting = (tx: TransactionContext) =>
+      work({
+        ...tx,
+        mode,
+        requestPayment: (order, lines) => this.paymentRequests.publish(tx, order, lines, mode),
+      });
+    const accept = () =>
+      alone
+        ? this.unitOfWork.run(accepting)
+        : this.unitOfWork.runInGroup('order acceptances', accepting, {
+            key: userId,
+            lanes: ACCEPTANCE_LANES,
+          });
     try {
       return {
         mode,
-        accepted: await (mode === 'sync' ? this.syncCheckouts.run(accepting) : accepting()),
+        accepted: await (mode === 'sync' ? this.syncCheckouts.run(accept) : accept()),
       };
     } catch (error) {
       if (!(error instanceof DeliveryFailedError)) throw error;

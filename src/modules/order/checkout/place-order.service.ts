@@ -170,7 +170,7 @@ export class PlaceOrderService {
         async ({ manager, requestPayment }) => {
           requestPayment(order, await manager.findBy(OrderLine, { orderId: order.id }));
         },
-        'sync',
+        { mode: 'sync' },
       );
     }
     return { order: await this.queries.view(order.userId, order.id), replayed: true };

@@ -58,6 +58,7 @@ export class RetryPaymentService {
     if (earlier) return this.replay(userId, earlier, requestHash);
 
     try {
+      // Alone: reserveAgain takes the units off the shelf before the commit (see accept).
       await this.acceptance.accept(
         { id: orderId, userId },
         async ({ manager, mode, requestPayment }) => {
@@ -95,6 +96,7 @@ export class RetryPaymentService {
           );
           this.logger.info({ orderId, attempt, mode }, 'payment retried');
         },
+        { alone: true },
       );
     } catch (error) {
       if (
