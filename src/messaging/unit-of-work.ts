@@ -67,15 +67,14 @@ interface SentStatement {
   statement: LastStatement;
 }
 
-/** `sent`, those that lock a shared row last and in the order of the rows (CommitStep.lockOrder). */
+/**
+ * `sent` with those that lock a shared row last, in the code-point order of the rows
+ * (CommitStep.lockOrder): a stable sort, so the rest, and one unit's statements on one row, keep
+ * their order.
+ */
 function inLockOrder(sent: SentStatement[]): SentStatement[] {
-  const lockOf = ({ step, index }: SentStatement) => step.lockOrder?.[index];
-  if (!sent.some(lockOf)) return sent;
-  const unlocked = sent.filter((s) => lockOf(s) === undefined);
-  const locking = sent.filter((s) => lockOf(s) !== undefined);
-  // Stable: one unit's statements on one row stay in their order.
-  locking.sort((a, b) => (lockOf(a)! < lockOf(b)! ? -1 : lockOf(a)! > lockOf(b)! ? 1 : 0));
-  return [...unlocked, ...locking];
+  const lockOf = ({ step, index }: SentStatement) => step.lockOrder?.[index] ?? '';
+  return [...sent].sort((a, b) => (lockOf(a) < lockOf(b) ? -1 : lockOf(a) > lockOf(b) ? 1 : 0));
 }
 
 /** At most this many units share a transaction; the results' permits bound it first. */
