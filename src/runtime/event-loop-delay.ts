@@ -1,7 +1,7 @@
 /** How often the loop is ticked, in ms: finer costs a timer more often, coarser misses spikes. */
 const RESOLUTION_MS = 10;
 /** How far back a tick still counts, in ms: a few of a gateway's answers, at tens of ms each. */
-const MEMORY_MS = 200;
+const MEMORY_MS = 100;
 
 /**
  * How late this process's event loop has lately run what was due: about the time an answer that
