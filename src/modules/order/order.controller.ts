@@ -11,7 +11,6 @@ import {
   Res,
   Sse,
   SseSignal,
-  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiExtraModels,
@@ -39,7 +38,6 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { ApiErrors } from '../../http/api-errors';
 import { ApiShopper, ShopperId } from '../../http/shopper-id.decorator';
-import { AcceptLatencyInterceptor } from '../../runtime/metrics/accept-latency.interceptor';
 import { ORDER_EVENTS } from './dto/order-event.view';
 import { OrderView, TimelineEntryView } from './dto/order.view';
 import { PlaceOrderRequest } from './dto/place-order.request';
@@ -73,7 +71,6 @@ export class OrderController {
   ) {}
 
   @Post()
-  @UseInterceptors(AcceptLatencyInterceptor)
   @ApiOperation({
     summary: "Place an order from the shopper's cart.",
     description:
@@ -105,7 +102,6 @@ export class OrderController {
   }
 
   @Post(':id/payment-retries')
-  @UseInterceptors(AcceptLatencyInterceptor)
   @ApiOperation({
     summary: 'Retry the payment of a PAYMENT_FAILED order, with the same card or another.',
     description:

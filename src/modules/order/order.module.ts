@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AcceptLatencyMiddleware } from '../../runtime/metrics/accept-latency.middleware';
 import { CartModule } from '../cart';
 import { PaymentModule } from '../payment';
 import { OrderQueries } from './order-queries';
@@ -58,4 +59,14 @@ import { StuckOrdersController } from './payment-watch/stuck-orders.controller';
   ],
   exports: [OrderStreams, PaymentBacklog],
 })
-export class OrderModule {}
+export class OrderModule implements NestModule {
+  /** The order's acceptance is timed on the two routes that accept a payment. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(AcceptLatencyMiddleware)
+      .forRoutes(
+        { path: 'orders', method: RequestMethod.POST },
+        { path: 'orders/:id/payment-retries', method: RequestMethod.POST },
+      );
+  }
+}

@@ -7,7 +7,7 @@ import {
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
 import { register } from 'prom-client';
-import { AcceptLatencyInterceptor } from './accept-latency.interceptor';
+import { AcceptLatencyMiddleware } from './accept-latency.middleware';
 import { Metrics } from './metric-names';
 
 const providers = [
@@ -196,8 +196,8 @@ export class MetricsModule {
     return {
       module: MetricsModule,
       imports: [prometheus],
-      providers: [...providers, AcceptLatencyInterceptor],
-      exports: [...providers, AcceptLatencyInterceptor],
+      providers: [...providers, AcceptLatencyMiddleware],
+      exports: [...providers, AcceptLatencyMiddleware],
     };
   }
 }
