@@ -12,6 +12,8 @@ import { sealReplyTo } from './fleet-reply-to';
 export class InstanceAddress {
   private listening: string | null = null;
   private port: number | null = null;
+  /** Sealed addresses by unsealed one: each order carries one, and its HMAC never changes. */
+  private readonly sealed = new Map<string, string>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -33,6 +35,12 @@ export class InstanceAddress {
 
   /** Where a worker calls this instance back at `path`, sealed as an address of its fleet. */
   replyTo(path: string): string {
-    return sealReplyTo(`${this.baseUrl()}${path}`, this.config.callbacks.internalSecret);
+    const address = `${this.baseUrl()}${path}`;
+    let sealed = this.sealed.get(address);
+    if (sealed === undefined) {
+      sealed = sealReplyTo(address, this.config.callbacks.internalSecret);
+      this.sealed.set(address, sealed);
+    }
+    return sealed;
   }
 }

@@ -25,6 +25,25 @@ interface CartRow {
   held_by: string | null;
 }
 
+/** A row of `holdCartSql`: held by its order, or by another already under way. */
+export type HeldCartRow = CartRow & { held_by: string };
+
+/**
+ * A statement (or a CTE of one) that holds the cart of the shopper `$shopper` for the order
+ * `$order` and returns its items priced from the catalogue (sku, name, price_cents, currency,
+ * quantity, held_by): the items are locked, held and read at once, so a request that waited for
+ * another's lock finds them held by that order. `CartService.linesHeldFor` reads the rows. The
+ * order places itself in the same statement: one round trip per order at the peak.
+ */
+export function holdCartSql(shopper: string, order: string): string {
+  // Rows locked in SKU order, as the cart's other writers take them, so none deadlocks.
+  return `UPDATE cart_items i SET held_by = COALESCE(i.held_by, ${order})
+            FROM (SELECT sku FROM cart_items WHERE user_id = ${shopper} ORDER BY sku FOR UPDATE) locked,
+                 products p
+           WHERE i.user_id = ${shopper} AND i.sku = locked.sku AND p.sku = i.sku
+          RETURNING i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by`;
+}
+
 const lineOf = (row: CartRow): CheckoutLine => ({
   sku: row.sku,
   name: row.name,
@@ -100,17 +119,14 @@ export class CartService {
   }
 
   /**
-   * The cart as order lines for checkout, held for `orderId` inside its transaction until its
-   * payment is decided. One statement locks, holds and reads the items: a request that waited
-   * for another's lock finds the items held by that order and fails, naming it.
+   * The cart's rows held for an order, as order lines for checkout (see `holdCartSql`): refuses a
+   * cart that is empty, mixes currencies, or that another order holds (naming that order).
    */
-  async checkoutLines(
-    manager: EntityManager,
-    userId: string,
-    orderId: string,
-  ): Promise<CheckoutLine[]> {
-    const rows = await this.hold(manager, userId, orderId);
-    const lines = rows.map(lineOf);
+  linesHeldFor(orderId: string, rows: HeldCartRow[]): CheckoutLine[] {
+    // After the hold every row is held; by another order if it was already.
+    const underWay = rows.find((row) => row.held_by !== orderId)?.held_by;
+    if (underWay) throw new OrderUnderWayError(underWay);
+    const lines = [...rows].sort(bySku).map(lineOf);
     if (lines.length === 0) throw new EmptyCartError();
     const currencies = [...new Set(lines.map((line) => line.currency))];
     if (currencies.length > 1) throw new MixedCurrencyError(currencies);
@@ -122,29 +138,17 @@ export class CartService {
    * under way from the same cart cannot start meanwhile, nor this one while another is.
    */
   async holdFor(manager: EntityManager, userId: string, orderId: string): Promise<void> {
-    await this.hold(manager, userId, orderId);
+    const rows = await returningRows<HeldCartRow>(manager, holdCartSql('$1', '$2'), [
+      userId,
+      orderId,
+    ]);
+    const underWay = rows.find((row) => row.held_by !== orderId)?.held_by;
+    if (underWay) throw new OrderUnderWayError(underWay);
   }
 
   /** The order's payment is decided: the cart, less what it sold, is free for the next order. */
   async letGo(manager: EntityManager, orderId: string): Promise<void> {
     await manager.query(`UPDATE cart_items SET held_by = NULL WHERE held_by = $1`, [orderId]);
-  }
-
-  private async hold(manager: EntityManager, userId: string, orderId: string): Promise<CartRow[]> {
-    const rows = await returningRows<CartRow>(
-      manager,
-      // Rows locked in SKU order, as the cart's other writers take them, so none deadlocks.
-      `UPDATE cart_items i SET held_by = COALESCE(i.held_by, $2)
-         FROM (SELECT sku FROM cart_items WHERE user_id = $1 ORDER BY sku FOR UPDATE) locked,
-              products p
-        WHERE i.user_id = $1 AND i.sku = locked.sku AND p.sku = i.sku
-       RETURNING i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by`,
-      [userId, orderId],
-    );
-    // After this statement every row is held; by another order if it was already.
-    const underWay = rows.find((row) => row.held_by !== orderId)?.held_by;
-    if (underWay) throw new OrderUnderWayError(underWay);
-    return rows.sort(bySku);
   }
 
   /**

@@ -6,7 +6,7 @@
  * cart and stock), `CatalogueService` (prices). Listens to `payment.result`.
  */
 export { CartModule } from './cart.module';
-export { CartService } from './cart.service';
+export { CartService, holdCartSql, type HeldCartRow } from './cart.service';
 export { CartSettlement } from './cart-settlement';
 export { CatalogueService, type CataloguePrice } from './catalogue.service';
 export { type CheckoutLine } from './checkout-line';

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
-import { CartService, CheckoutLine, StockService } from '../../cart';
+import { CartService, CheckoutLine, HeldCartRow, holdCartSql, StockService } from '../../cart';
 import { OrderView } from '../dto/order.view';
 import { PlaceOrderRequest } from '../dto/place-order.request';
 import { OrderQueries } from '../order-queries';
@@ -67,24 +67,20 @@ export class PlaceOrderService {
       placed = await this.acceptance.accept(
         { id: orderId, userId },
         async ({ manager, withCommit, mode, requestPayment }) => {
-          const lines = await this.cart.checkoutLines(manager, userId, orderId);
-          const order = {
+          const { order, lines } = await this.placeFromCart(manager, {
             id: orderId,
             userId,
-            status: 'PENDING_PAYMENT' as const,
+            status: 'PENDING_PAYMENT',
             mode,
-            amountCents: lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0),
-            currency: lines[0].currency,
             paymentToken: request.paymentToken,
             idempotencyKey,
             requestHash,
             paymentAttempt: 1,
-          };
-          const written = await this.insertOrder(manager, order, lines);
+          });
           requestPayment(order, lines);
           // In a flash sale every order takes the same product row, locked until the commit.
           withCommit(this.stock.reservation(orderId, userId, lines));
-          return orderViewOf({ ...order, ...written, failureReason: null }, lines, null);
+          return orderViewOf({ ...order, failureReason: null }, lines, null);
         },
       );
     } catch (error) {
@@ -108,50 +104,60 @@ export class PlaceOrderService {
   }
 
   /**
-   * The order, its lines and its first timeline entry in one statement: at peak every round trip
-   * to the database counts.
+   * Holds the shopper's cart for the order and, when it can be checked out, writes the order,
+   * its lines and its first timeline entry from it, all in one statement: at the peak every round
+   * trip to the database counts, and each round of a shared transaction waits for its slowest
+   * unit. A cart that cannot be checked out (empty, mixed currencies, held by another order)
+   * writes nothing, and its refusal is the cart's.
    */
-  private async insertOrder(
+  private async placeFromCart(
     manager: EntityManager,
-    order: NewOrder,
-    lines: CheckoutLine[],
-  ): Promise<Pick<Order, 'createdAt' | 'updatedAt'>> {
-    const [written] = await manager.query<{ created_at: Date; updated_at: Date }[]>(
-      `WITH placed AS (
+    order: Omit<NewOrder, 'amountCents' | 'currency'>,
+  ): Promise<{ order: NewOrder & Pick<Order, 'createdAt' | 'updatedAt'>; lines: CheckoutLine[] }> {
+    const rows = await manager.query<
+      (HeldCartRow & { created_at: Date | null; updated_at: Date | null })[]
+    >(
+      `WITH held AS (${holdCartSql('$2', '$1')}),
+       total AS (
+         SELECT sum(price_cents::bigint * quantity) AS amount_cents, min(currency) AS currency
+           FROM held
+         HAVING count(*) > 0 AND count(DISTINCT currency) = 1 AND bool_and(held_by = $1)),
+       placed AS (
          INSERT INTO orders (id, user_id, status, mode, amount_cents, currency, payment_token,
                              idempotency_key, request_hash, payment_attempt, watch_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ${watchUntilSql('$15')})
-         RETURNING created_at, updated_at),
+         SELECT $1, $2, $3, $4, amount_cents, currency, $5, $6, $7, $8, ${watchUntilSql('$9')}
+           FROM total
+         RETURNING created_at, updated_at, amount_cents, currency),
        lines AS (
          INSERT INTO order_lines (order_id, sku, name, unit_price_cents, quantity)
-         SELECT $1, * FROM unnest($11::varchar[], $12::text[], $13::int[], $14::int[])),
+         SELECT $1, sku, name, price_cents, quantity FROM held WHERE EXISTS (SELECT 1 FROM placed)),
        timeline AS (
-         INSERT INTO order_timeline (order_id, type, detail) VALUES ($1, 'PLACED', $16::jsonb))
-       SELECT created_at, updated_at FROM placed`,
+         INSERT INTO order_timeline (order_id, type, detail)
+         SELECT $1, 'PLACED',
+                jsonb_build_object('amountCents', amount_cents, 'currency', currency, 'mode', $4::text)
+           FROM placed)
+       SELECT held.*, placed.created_at, placed.updated_at FROM held LEFT JOIN placed ON true`,
       [
         order.id,
         order.userId,
         order.status,
         order.mode,
-        order.amountCents,
-        order.currency,
         order.paymentToken,
         order.idempotencyKey,
         order.requestHash,
         order.paymentAttempt,
-        lines.map((line) => line.sku),
-        lines.map((line) => line.name),
-        lines.map((line) => line.unitPriceCents),
-        lines.map((line) => line.quantity),
         watchWindowMs(this.config.watchdog, order.mode) / 1000,
-        JSON.stringify({
-          amountCents: order.amountCents,
-          currency: order.currency,
-          mode: order.mode,
-        }),
       ],
     );
-    return { createdAt: written.created_at, updatedAt: written.updated_at };
+    const lines = this.cart.linesHeldFor(order.id, rows);
+    const [{ created_at: createdAt, updated_at: updatedAt }] = rows;
+    // The cart passed every check the statement made before writing the order.
+    if (!createdAt || !updatedAt) throw new Error(`order ${order.id} was not written`);
+    const amountCents = lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
+    return {
+      order: { ...order, amountCents, currency: lines[0].currency, createdAt, updatedAt },
+      lines,
+    };
   }
 
   /**
