@@ -44,6 +44,12 @@ export function holdCartSql(shopper: string, order: string): string {
           RETURNING i.sku, p.name, p.price_cents, p.currency, i.quantity, i.held_by`;
 }
 
+/** After the hold every row is held: by another order under way if it was already. */
+function refuseHeldByAnother(orderId: string, rows: HeldCartRow[]): void {
+  const underWay = rows.find((row) => row.held_by !== orderId)?.held_by;
+  if (underWay) throw new OrderUnderWayError(underWay);
+}
+
 const lineOf = (row: CartRow): CheckoutLine => ({
   sku: row.sku,
   name: row.name,
@@ -123,9 +129,7 @@ export class CartService {
    * cart that is empty, mixes currencies, or that another order holds (naming that order).
    */
   linesHeldFor(orderId: string, rows: HeldCartRow[]): CheckoutLine[] {
-    // After the hold every row is held; by another order if it was already.
-    const underWay = rows.find((row) => row.held_by !== orderId)?.held_by;
-    if (underWay) throw new OrderUnderWayError(underWay);
+    refuseHeldByAnother(orderId, rows);
     const lines = [...rows].sort(bySku).map(lineOf);
     if (lines.length === 0) throw new EmptyCartError();
     const currencies = [...new Set(lines.map((line) => line.currency))];
@@ -142,8 +146,7 @@ export class CartService {
       userId,
       orderId,
     ]);
-    const underWay = rows.find((row) => row.held_by !== orderId)?.held_by;
-    if (underWay) throw new OrderUnderWayError(underWay);
+    refuseHeldByAnother(orderId, rows);
   }
 
   /** The order's payment is decided: the cart, less what it sold, is free for the next order. */
