@@ -95,8 +95,10 @@ async function main(): Promise<void> {
   // A broker kept from an earlier run still holds its topics: a climb against the sale's
   // gateway ends with thousands of payments unpaid, which the same climb's worker would take up
   // the next run, paying for orders its fresh database never had, beside the figures it measures.
-  await rm(BROKER_DIR, { recursive: true, force: true });
+  // A broker a killed run left running is stopped first, or its storage would go from under it.
   const broker = new KafkaBroker(BROKER_PORT, BROKER_DIR);
+  await broker.stop();
+  await rm(BROKER_DIR, { recursive: true, force: true });
   const bench: SaleBench = {
     brokers: broker.brokers,
     databaseUrl,
