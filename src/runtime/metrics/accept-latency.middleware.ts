@@ -10,7 +10,7 @@ import { Metrics } from './metric-names';
  *
  * A middleware, not an interceptor: a route with an interceptor runs every request through
  * Nest's interceptor chain (RxJS streams, two `AsyncResource.bind` each, which Node 20 also
- * wraps in a deprecation), about 4 % of an accepted order's work at the peak.
+ * wraps in a deprecation), about 3 % of an accepting process's work at the peak.
  */
 @Injectable()
 export class AcceptLatencyMiddleware implements NestMiddleware {

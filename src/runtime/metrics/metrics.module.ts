@@ -7,7 +7,6 @@ import {
   PrometheusModule,
 } from '@willsoto/nestjs-prometheus';
 import { register } from 'prom-client';
-import { AcceptLatencyMiddleware } from './accept-latency.middleware';
 import { Metrics } from './metric-names';
 
 const providers = [
@@ -196,8 +195,8 @@ export class MetricsModule {
     return {
       module: MetricsModule,
       imports: [prometheus],
-      providers: [...providers, AcceptLatencyMiddleware],
-      exports: [...providers, AcceptLatencyMiddleware],
+      providers,
+      exports: providers,
     };
   }
 }
