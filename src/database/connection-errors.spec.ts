@@ -13,6 +13,10 @@ describe('isConnectionError', () => {
     ['a connection cut mid-query', new Error('Connection terminated unexpectedly')],
     ['a connect that timed out', new Error('Connection terminated due to connection timeout')],
     ['a query with no answer in time', new Error('Query read timeout')],
+    [
+      'a client closed after its connection failed',
+      new Error('Client was closed and is not queryable'),
+    ],
     ['an admin shutdown', withCode('terminating connection due to administrator command', '57P01')],
     ['a crash shutdown', withCode('terminating connection because of crash', '57P02')],
     ['a server starting up', withCode('the database system is starting up', '57P03')],

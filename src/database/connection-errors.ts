@@ -28,6 +28,8 @@ const LOST_CONNECTION = [
   /^timeout exceeded when trying to connect$/,
   /^Query read timeout$/,
   /^Client has encountered a connection error and is not queryable$/,
+  // A pooled client closed after its connection failed, asked again before the pool dropped it.
+  /^Client was closed and is not queryable$/,
 ];
 
 /**
