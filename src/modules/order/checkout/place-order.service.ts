@@ -115,7 +115,11 @@ export class PlaceOrderService {
     order: Omit<NewOrder, 'amountCents' | 'currency'>,
   ): Promise<{ order: NewOrder & Pick<Order, 'createdAt' | 'updatedAt'>; lines: CheckoutLine[] }> {
     const rows = await manager.query<
-      (HeldCartRow & { created_at: Date | null; updated_at: Date | null })[]
+      (HeldCartRow & {
+        created_at: Date | null;
+        updated_at: Date | null;
+        amount_cents: number | null;
+      })[]
     >(
       `WITH held AS (${holdCartSql('$2', '$1')}),
        total AS (
@@ -136,7 +140,8 @@ export class PlaceOrderService {
          SELECT $1, 'PLACED',
                 jsonb_build_object('amountCents', amount_cents, 'currency', currency, 'mode', $4::text)
            FROM placed)
-       SELECT held.*, placed.created_at, placed.updated_at FROM held LEFT JOIN placed ON true`,
+       SELECT held.*, placed.created_at, placed.updated_at, placed.amount_cents
+         FROM held LEFT JOIN placed ON true`,
       [
         order.id,
         order.userId,
@@ -150,10 +155,11 @@ export class PlaceOrderService {
       ],
     );
     const lines = this.cart.linesHeldFor(order.id, rows);
-    const [{ created_at: createdAt, updated_at: updatedAt }] = rows;
+    const [{ created_at: createdAt, updated_at: updatedAt, amount_cents: amountCents }] = rows;
     // The cart passed every check the statement made before writing the order.
-    if (!createdAt || !updatedAt) throw new Error(`order ${order.id} was not written`);
-    const amountCents = lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
+    if (!createdAt || !updatedAt || amountCents === null) {
+      throw new Error(`order ${order.id} was not written`);
+    }
     return {
       order: { ...order, amountCents, currency: lines[0].currency, createdAt, updatedAt },
       lines,
