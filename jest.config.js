@@ -1,5 +1,5 @@
-// Unit specs live beside the code (the alert rules' beside the rules); end-to-end tests boot
-// the real app against PostgreSQL.
+// Unit specs live beside the code (the alert rules' beside the rules, the benchmark's beside
+// the benchmark); end-to-end tests boot the real app against PostgreSQL.
 // cockatiel ships ES modules only; compiled to CommonJS like our own code, since Jest can
 // require() an ES module natively only from Node 24.9 on.
 const transform = {
@@ -21,7 +21,11 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: '.',
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/prometheus/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/prometheus/**/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
+      ],
       transform,
       transformIgnorePatterns,
     },
