@@ -65,7 +65,7 @@ export async function offerLoad(offer: Offer): Promise<OfferResult> {
  * ms: connections opened by the first shoppers of an offer would be accepted one by one over
  * seconds, and the offer would measure that queue rather than the accepting of orders.
  */
-export async function openConnections(url: string, agent: Agent, count: number): Promise<void> {
+async function openConnections(url: string, agent: Agent, count: number): Promise<void> {
   await Promise.all(
     Array.from(
       { length: count },
