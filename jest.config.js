@@ -1,5 +1,6 @@
 // Unit specs live beside the code (the alert rules' beside the rules, the benchmark's beside
-// the benchmark); end-to-end tests boot the real app against PostgreSQL.
+// the benchmark, the drills' beside the drills); end-to-end tests boot the real app against
+// PostgreSQL.
 // cockatiel ships ES modules only; compiled to CommonJS like our own code, since Jest can
 // require() an ES module natively only from Node 24.9 on.
 const transform = {
@@ -25,6 +26,7 @@ module.exports = {
         '<rootDir>/src/**/*.spec.ts',
         '<rootDir>/prometheus/**/*.spec.ts',
         '<rootDir>/bench/**/*.spec.ts',
+        '<rootDir>/drills/**/*.spec.ts',
       ],
       transform,
       transformIgnorePatterns,

@@ -85,7 +85,8 @@ export function valueGrid(
 
 /** The time axis: a label every 5, 10 or 30 seconds, on the line at `baseline`. */
 export function secondsAxis(seconds: number, x: (second: number) => number, baseline: number) {
-  const step = seconds > 120 ? 30 : seconds > 40 ? 10 : 5;
+  const step =
+    seconds > 900 ? 300 : seconds > 300 ? 60 : seconds > 120 ? 30 : seconds > 40 ? 10 : 5;
   return Array.from({ length: Math.floor(seconds / step) + 1 }, (_, n) => n * step)
     .map(
       (second) =>

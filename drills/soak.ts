@@ -2,7 +2,7 @@ import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seriesValue } from '../test/support/metrics';
-import { svgOf } from './chart';
+import { lineChartOf } from './line-chart';
 import { Fleet } from './fleet';
 import { DrillOrders, stockTheDrill, withDatabase } from './observe';
 import { SteadyLoad } from './steady-load';
@@ -89,16 +89,40 @@ export async function runSoak(plan: SoakPlan): Promise<void> {
     `${JSON.stringify({ ranAt: new Date().toISOString(), perSecond: plan.perSecond, minutes: plan.minutes, samples }, null, 2)}\n`,
   );
   await writeFile(join(plan.out, 'soak.md'), markdownOf(plan, samples));
-  await writeFile(
-    join(plan.out, 'soak.svg'),
-    svgOf({
-      title: 'soak: seconds settlement runs behind acceptance, every 10 s',
-      unit: `${plan.perSecond} orders/s offered`,
-      perSecond: samples.map((sample) => sample.settlementBehindSeconds),
-      window: { start: samples.length, end: samples.length },
-    }),
-  );
+  await writeFile(join(plan.out, 'soak.svg'), soakChartOf(samples, plan.perSecond));
   plan.log(`soak written to ${plan.out}/soak.{md,json,svg}`);
+}
+
+/**
+ * How far settlement ran behind acceptance, and the consumer lag, over the soak's seconds: each
+ * sample (one every 10 s) holds until the next.
+ */
+export function soakChartOf(samples: SoakSample[], perSecond: number): string {
+  const held = (value: (sample: SoakSample) => number | null) => {
+    const series: (number | null)[] = Array.from(
+      { length: (samples.at(-1)?.atSeconds ?? 0) + 1 },
+      () => null,
+    );
+    samples.forEach((sample, at) => {
+      const until = samples[at + 1]?.atSeconds ?? sample.atSeconds + 1;
+      for (let second = sample.atSeconds; second < until; second++) series[second] = value(sample);
+    });
+    return series;
+  };
+  return lineChartOf([
+    {
+      title: 'soak: seconds settlement runs behind acceptance',
+      unit: `${perSecond} orders/s offered, sampled every 10 s`,
+      lines: [
+        { name: 'behind', color: '#2f6fb0', perSecond: held((s) => s.settlementBehindSeconds) },
+      ],
+    },
+    {
+      title: 'soak: consumer lag',
+      unit: 'messages',
+      lines: [{ name: 'lag', color: '#e0473c', perSecond: held((s) => s.consumerLag) }],
+    },
+  ]);
 }
 
 async function sampleOf(plan: SoakPlan, orders: DrillOrders, atSeconds: number) {
