@@ -61,9 +61,9 @@ export async function offerLoad(offer: Offer): Promise<OfferResult> {
 /**
  * Opens `count` connections on `agent` and leaves them idle in its pool, as the load balancer
  * in front of an instance keeps its connections open. Node's libuv accepts one connection per
- * turn of the event loop (libuv/libuv#3696), and a turn of an instance at its peak takes 10-50
- * ms: connections opened by the first shoppers of an offer would be accepted one by one over
- * seconds, and the offer would measure that queue rather than the accepting of orders.
+ * turn of the event loop (libuv/libuv#3696), and a busy instance's turns take up to tens of
+ * milliseconds: connections opened by the first shoppers of an offer would be accepted one by one
+ * over seconds, and the offer would measure that queue rather than the accepting of orders.
  */
 async function openConnections(url: string, agent: Agent, count: number): Promise<void> {
   await Promise.all(
