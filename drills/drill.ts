@@ -1,6 +1,6 @@
 /**
- * The fault drills: `npm run drill [-- <drill>…] [--short] [--out <dir>]`, and the soak:
- * `npm run drill -- soak --minutes <n> [--rate <orders/s>]`.
+ * The fault drills: `npm run drill [-- <drill>…] [--short] [--out <dir>] [--logs <dir>]`, and
+ * the soak: `npm run drill -- soak --minutes <n> [--rate <orders/s>]`.
  *
  * Starts a fleet on loopback (two API instances, two workers), with a Kafka broker, a
  * PostgreSQL cluster and a payment gateway simulator of its own, drives steady load through a
@@ -36,6 +36,8 @@ interface Options {
   soakMinutes: number;
   rate: number;
   out: string;
+  /** Each instance's output, kept once it has stopped: `<name>.log`. */
+  logs: string;
 }
 
 function optionsOf(args: string[]): Options {
@@ -45,6 +47,7 @@ function optionsOf(args: string[]): Options {
     soakMinutes: 5,
     rate: 12,
     out: join(ROOT, 'docs', 'drills'),
+    logs: join(ROOT, '.drill-logs'),
   };
   const known = new Set([...allFaults().map((fault) => fault.name), 'soak']);
   for (let i = 0; i < args.length; i++) {
@@ -53,11 +56,12 @@ function optionsOf(args: string[]): Options {
     else if (arg === '--minutes') options.soakMinutes = positive(arg, args[++i]);
     else if (arg === '--rate') options.rate = positive(arg, args[++i]);
     else if (arg === '--out') options.out = args[++i];
+    else if (arg === '--logs') options.logs = args[++i];
     else if (known.has(arg)) options.drills.push(arg);
     else {
       throw new Error(
         `Unknown drill or option "${arg}". Drills: ${[...known].join(', ')}; ` +
-          'options: --short, --minutes <n> (soak), --rate <orders/s>, --out <dir>.',
+          'options: --short, --minutes <n> (soak), --rate <orders/s>, --out <dir>, --logs <dir>.',
       );
     }
   }
@@ -84,6 +88,8 @@ async function main(options: Options): Promise<void> {
   const kafkaPort = Number(process.env.DRILL_KAFKA_PORT ?? 9492);
   const brokerDir = join(ROOT, '.kafka', `drill-${kafkaPort}`);
   await rm(brokerDir, { recursive: true, force: true });
+  await rm(options.logs, { recursive: true, force: true });
+  await mkdir(options.logs, { recursive: true });
   const broker = new KafkaBroker(kafkaPort, brokerDir);
   const cluster = await PostgresCluster.create(await freePort());
   let gateway: GatewaySimulatorProcess | null = null;
@@ -119,6 +125,7 @@ async function main(options: Options): Promise<void> {
       gatewayUrl: gateway.url,
       adminToken: ADMIN_TOKEN,
       internalSecret: INTERNAL_SECRET,
+      logDir: options.logs,
     });
     log('starting the fleet: api-1, api-2, worker-1, worker-2');
     await fleet.start(2, 2);
@@ -204,6 +211,7 @@ async function main(options: Options): Promise<void> {
   } finally {
     log('stopping the fleet, the gateway simulator, Kafka and PostgreSQL');
     await fleet?.stopAll().catch((error: unknown) => log(`fleet stop: ${String(error)}`));
+    log(`each instance's output is in ${options.logs}`);
     await gateway?.stop();
     await broker.stop().catch((error: unknown) => log(`broker stop: ${String(error)}`));
     await cluster.destroy();

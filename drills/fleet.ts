@@ -1,3 +1,5 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppProcess, freePort } from '../test/support/app-process';
 
 /** One instance of the fleet, by the name the drills give it (api-1, worker-2…). */
@@ -18,6 +20,8 @@ export interface FleetSettings {
   internalSecret: string;
   /** Extra environment for every instance (timeouts a drill wants shorter, say). */
   env?: Record<string, string>;
+  /** Where each instance's output goes, `<name>.log`, once a life of it has ended. */
+  logDir: string;
 }
 
 /** Every app process any fleet has started and not yet seen end, for the drill's deadline. */
@@ -67,6 +71,7 @@ export class Fleet {
     process.kill(app.pid, 'SIGKILL');
     await app.exitCode();
     runningApps.delete(app);
+    await this.keepLog(name, app, 'killed (SIGKILL)');
   }
 
   /** SIGTERM and wait for the graceful shutdown; false when it had to be killed. */
@@ -74,6 +79,7 @@ export class Fleet {
     const { app } = this.member(name);
     const graceful = await app.stop(killAfterMs);
     runningApps.delete(app);
+    await this.keepLog(name, app, graceful ? 'stopped (SIGTERM)' : 'killed after SIGTERM');
     return graceful;
   }
 
@@ -110,6 +116,18 @@ export class Fleet {
     );
     runningApps.add(app);
     this.members.set(name, { name, role, port, app });
+  }
+
+  /**
+   * Appends what one life of the instance printed to its log, so that what a drill saw go wrong
+   * can be read afterwards; a restarted instance's log holds each life in turn.
+   */
+  private async keepLog(name: string, app: AppProcess, ended: string): Promise<void> {
+    const header = `# ${name}, pid ${app.pid}, ${ended} at ${new Date().toISOString()}`;
+    await appendFile(
+      join(this.settings.logDir, `${name}.log`),
+      [header, ...app.output, ''].join('\n'),
+    );
   }
 
   private async ready(name: string, withinMs = 90_000): Promise<void> {

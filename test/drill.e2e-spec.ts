@@ -52,7 +52,8 @@ describe('npm run drill', () => {
 
   it('runs one drill by name end to end, writes its figures and picture, and stops what it started', async () => {
     const kafkaPort = await freePort();
-    const run = await drill(['worker-kill', '--short', '--out', out], {
+    const logs = join(out, 'logs');
+    const run = await drill(['worker-kill', '--short', '--out', out, '--logs', logs], {
       DRILL_KAFKA_PORT: String(kafkaPort),
     });
     expect({ code: run.code, tail: run.output.slice(-3000) }).toEqual({
@@ -74,7 +75,7 @@ describe('npm run drill', () => {
         paymentsPerSecond: number[];
       }[];
     };
-    expect(report.command).toBe('npm run drill -- worker-kill --short --out ' + out);
+    expect(report.command).toBe(`npm run drill -- worker-kill --short --out ${out} --logs ${logs}`);
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.drills.map((d) => d.drill)).toEqual(['worker-kill']);
     const [result] = report.drills;
@@ -94,6 +95,16 @@ describe('npm run drill', () => {
     expect(await readFile(join(out, 'results.md'), 'utf8')).toContain('| worker-kill | async |');
     expect(existsSync(join(out, 'worker-kill.svg'))).toBe(true);
     expect(await readFile(join(out, 'worker-kill.svg'), 'utf8')).toContain('<rect');
+
+    // Each instance's output, the killed worker's two lives in turn: what a drill saw go wrong.
+    const worker = await readFile(join(logs, 'worker-1.log'), 'utf8');
+    expect(worker.match(/^# worker-1, pid \d+, .+ at /gm)).toEqual([
+      expect.stringContaining('killed (SIGKILL)'),
+      expect.stringContaining('stopped (SIGTERM)'),
+    ]);
+    for (const name of ['api-1', 'api-2', 'worker-2']) {
+      expect(await readFile(join(logs, `${name}.log`), 'utf8')).toMatch(/^# .+stopped \(SIGTERM\)/);
+    }
 
     const postgresPort = Number(/PostgreSQL on 127\.0\.0\.1:(\d+)/.exec(run.output)?.[1]);
     expect(postgresPort).toBeGreaterThan(0);
