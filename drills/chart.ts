@@ -83,7 +83,7 @@ export function valueGrid(
     .join('');
 }
 
-/** The time axis: a label every 5, 10 or 30 seconds, on the line at `baseline`. */
+/** The time axis: a label every 5, 10 or 30 s, or every 1 or 5 min, on the line at `baseline`. */
 export function secondsAxis(seconds: number, x: (second: number) => number, baseline: number) {
   const step =
     seconds > 900 ? 300 : seconds > 300 ? 60 : seconds > 120 ? 30 : seconds > 40 ? 10 : 5;
