@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrderModule } from '../order';
 import { LoggedMailChannel } from './channels/logged-mail.channel';
 import { LoggedSmsChannel } from './channels/logged-sms.channel';
+import { OrderUpdateCalls } from './channels/order-update-calls';
 import { PushChannel } from './channels/push.channel';
 import { NOTIFICATION_CHANNELS } from './notification-channel';
 import { Notification } from './notification.entity';
@@ -15,6 +16,7 @@ import { NotificationService } from './notification.service';
   controllers: [NotificationHandlers],
   providers: [
     NotificationService,
+    OrderUpdateCalls,
     PushChannel,
     LoggedMailChannel,
     LoggedSmsChannel,

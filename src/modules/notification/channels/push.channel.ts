@@ -6,19 +6,20 @@ import { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../../../config/config.module';
 import { unsealReplyTo } from '../../../http/fleet-reply-to';
 import { InstanceAddress } from '../../../http/instance-address';
-import { INTERNAL_SECRET_HEADER } from '../../../http/internal-secret.guard';
 import { SpanKind } from '@opentelemetry/api';
 import { inSpan } from '../../../runtime/tracing/in-span';
-import { withTraceHeaders } from '../../../runtime/tracing/trace-context';
 import { Metrics } from '../../../runtime/metrics/metric-names';
 import { ORDER_UPDATES_PATH, OrderStreams } from '../../order';
 import { Notice, NotificationChannel } from '../notification-channel';
+import { OrderUpdateCalls } from './order-update-calls';
 
 /**
  * Pushes the notice to the browsers following the order on this instance when this instance
- * accepted it (or it names none), or else calls back the instance that did (its `replyTo`): the
- * fast path to the shopper who stayed where they ordered. Streams on every other API instance hear the result from the order module's notice
- * when the order settles; if both fail, the stream and the next read show it from the database.
+ * accepted it (or it names none), or else calls back the instance that did (its `replyTo`),
+ * together with the other updates due there (OrderUpdateCalls): the fast path to the shopper
+ * who stayed where they ordered. Streams on every other API instance hear the result from the
+ * order module's notice when the order settles; if both fail, the stream and the next read
+ * show it from the database.
  * It calls back only an address its own fleet sealed: the call carries the fleet's secret.
  */
 @Injectable()
@@ -28,6 +29,7 @@ export class PushChannel implements NotificationChannel {
   constructor(
     private readonly streams: OrderStreams,
     private readonly address: InstanceAddress,
+    private readonly calls: OrderUpdateCalls,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     @InjectMetric(Metrics.callbackFailures) private readonly callbackFailures: Counter,
@@ -53,21 +55,9 @@ export class PushChannel implements NotificationChannel {
     }
     try {
       const attributes = { 'order.id': notice.orderId };
-      const response = await inSpan('call back', { kind: SpanKind.CLIENT, attributes }, () =>
-        fetch(address, {
-          method: 'POST',
-          headers: withTraceHeaders({
-            'Content-Type': 'application/json',
-            [INTERNAL_SECRET_HEADER]: this.config.callbacks.internalSecret,
-          }),
-          body: JSON.stringify({ orderId: notice.orderId, event }),
-          signal: AbortSignal.timeout(this.config.callbacks.timeoutMs),
-          // A redirect would carry the secret to an address nobody sealed.
-          redirect: 'error',
-        }),
+      const reached = await inSpan('call back', { kind: SpanKind.CLIENT, attributes }, () =>
+        this.calls.call(address, { orderId: notice.orderId, event }),
       );
-      if (!response.ok) throw new Error(`${address} answered ${response.status}`);
-      const reached = response.headers.get('x-streams-reached');
       this.logger.info(
         { orderId: notice.orderId, replyTo: address, streams: reached },
         'called back',

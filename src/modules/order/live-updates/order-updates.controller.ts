@@ -1,7 +1,17 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { Response } from 'express';
 import { InternalSecretGuard } from '../../../http/internal-secret.guard';
 import { OrderStreams } from './order-streams';
@@ -17,12 +27,41 @@ export class OrderUpdate {
   @ValidateNested() @Type(() => StreamEvent) event!: StreamEvent;
 }
 
+/** The most updates one callback carries: a shared transaction's worth, well under BODY_LIMIT. */
+export const MAX_ORDER_UPDATES_PER_CALL = 100;
+
+/**
+ * A callback's body: `updates`, or one update's `orderId` and `event` as a worker sends them
+ * one at a time (an instance of the fleet that does not batch them).
+ */
+export class OrderUpdates {
+  @ValidateIf((body: OrderUpdates) => body.orderId !== undefined || body.updates === undefined)
+  @IsUUID()
+  orderId?: string;
+
+  @ValidateIf((body: OrderUpdates) => body.event !== undefined || body.updates === undefined)
+  @ValidateNested()
+  @Type(() => StreamEvent)
+  event?: StreamEvent;
+
+  @ValidateIf((body: OrderUpdates) => body.updates !== undefined || body.orderId === undefined)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_UPDATES_PER_CALL)
+  @ValidateNested({ each: true })
+  @Type(() => OrderUpdate)
+  updates?: OrderUpdate[];
+}
+
 /** Path of the callback a worker calls on the instance that accepted an order. */
 export const ORDER_UPDATES_PATH = '/internal/order-updates';
 
+/** The browsers each update reached here, in the order of the updates, comma-separated. */
+export const STREAMS_REACHED_HEADER = 'X-Streams-Reached';
+
 /**
- * Where workers push an order's result back to the instance that accepted it (the order's
- * `replyTo`), which forwards it to the browsers following the order here.
+ * Where workers push orders' results back to the instance that accepted them (each order's
+ * `replyTo`), which forwards them to the browsers following those orders here.
  */
 @ApiExcludeController()
 @UseGuards(InternalSecretGuard)
@@ -32,8 +71,9 @@ export class OrderUpdatesController {
 
   @Post(ORDER_UPDATES_PATH)
   @HttpCode(HttpStatus.NO_CONTENT)
-  push(@Body() update: OrderUpdate, @Res({ passthrough: true }) response: Response): void {
-    const reached = this.streams.push(update.orderId, update.event);
-    response.setHeader('X-Streams-Reached', String(reached));
+  push(@Body() body: OrderUpdates, @Res({ passthrough: true }) response: Response): void {
+    const updates = body.updates ?? [{ orderId: body.orderId!, event: body.event! }];
+    const reached = updates.map(({ orderId, event }) => this.streams.push(orderId, event));
+    response.setHeader(STREAMS_REACHED_HEADER, reached.join(','));
   }
 }
