@@ -1,7 +1,11 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
-import { PREPARED_PER_CONNECTION, preparedNameOf } from '../src/database/prepared-statements';
+import {
+  PLANNED_AT_EACH_CALL,
+  PREPARED_PER_CONNECTION,
+  preparedNameOf,
+} from '../src/database/prepared-statements';
 import { E2E_DATABASE_ENV } from './support/database-url';
 
 /** A data source of one connection, so every query below runs on the same one. */
@@ -45,6 +49,53 @@ describe('prepared statements', () => {
     });
     const names = [...(await preparedOn(dataSource)).keys()];
     expect(names).toEqual([preparedNameOf(`SELECT $1::text`)]);
+  });
+
+  it('plans a statement marked planned at each call anew each time, by its table as it is now', async () => {
+    dataSource = await oneConnection();
+    const table = `planned_probe_${process.pid}`;
+    // As wide as a notice: the width is what the planner weighs a scan of it by.
+    await dataSource.query(
+      `CREATE TEMPORARY TABLE ${table} (
+         id int PRIMARY KEY, order_id uuid, user_id varchar(64), kind varchar(64),
+         body text, note text, created_at timestamptz)`,
+    );
+    const update = (marked: boolean) =>
+      `${marked ? PLANNED_AT_EACH_CALL : ''}
+       UPDATE ${table} t SET note = s.note
+         FROM unnest($1::int[], $2::text[]) AS s (id, note) WHERE t.id = s.id`;
+    // While the table is empty, as a fresh deployment's is when its first orders come.
+    for (let n = 0; n < 10; n++) {
+      for (const marked of [true, false]) {
+        await dataSource.query(update(marked), [
+          [n, n + 10, n + 20],
+          ['x', 'y', 'z'],
+        ]);
+      }
+    }
+    await dataSource.query(
+      `INSERT INTO ${table} (id, note) SELECT n, 'grown' FROM generate_series(1, 20000) AS n`,
+    );
+    // This backend's counts not yet reported, read before and after on the same connection.
+    const scansOf = async (marked: boolean) => {
+      const scans = async () => {
+        const [{ seq_scan }] = await dataSource.query<{ seq_scan: string }[]>(
+          `SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = $1`,
+          [table],
+        );
+        return Number(seq_scan);
+      };
+      const before = await scans();
+      await dataSource.query(update(marked), [[7], ['found']]);
+      return (await scans()) - before;
+    };
+
+    expect(await scansOf(true)).toBe(0);
+    // Prepared, it keeps the plan it made on the empty table: it reads every row.
+    expect(await scansOf(false)).toBe(1);
+    const names = [...(await preparedOn(dataSource)).keys()];
+    expect(names).toContain(preparedNameOf(update(false)));
+    expect(names).not.toContain(preparedNameOf(update(true)));
   });
 
   it('keeps using a prepared statement after it failed, and after a rollback', async () => {

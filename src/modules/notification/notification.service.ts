@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { PLANNED_AT_EACH_CALL } from '../../database/prepared-statements';
 import { UnitOfWork } from '../../messaging';
 import { Notice, NOTIFICATION_CHANNELS, NotificationChannel } from './notification-channel';
 
@@ -55,7 +56,8 @@ export class NotificationService {
     );
     if (sends.length === 0) return;
     await this.recordedTogether(
-      `UPDATE notifications n
+      `${PLANNED_AT_EACH_CALL}
+       UPDATE notifications n
           SET status = CASE WHEN s.error IS NULL THEN 'SENT' ELSE 'FAILED' END,
               sent_at = CASE WHEN s.error IS NULL THEN now() END,
               error = s.error
