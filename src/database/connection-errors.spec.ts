@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { isConnectionError } from './connection-errors';
 
 function withCode(message: string, code: string): Error {
@@ -26,6 +26,10 @@ describe('isConnectionError', () => {
       Object.assign(new AggregateError([withCode('connect ECONNREFUSED ::1', 'ECONNREFUSED')]), {
         code: undefined,
       }),
+    ],
+    [
+      'a statement on a query runner TypeORM released when its connection failed',
+      new QueryRunnerAlreadyReleasedError(),
     ],
     [
       'TypeORM wrapping an admin shutdown',

@@ -1,3 +1,5 @@
+import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+
 /** Socket errors of a server that is gone, refusing, or cut off (Node's `error.code`). */
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',
@@ -52,6 +54,9 @@ export function isConnectionError(error: unknown, depth = 0): boolean {
   if (typeof message === 'string' && LOST_CONNECTION.some((lost) => lost.test(message))) {
     return true;
   }
+  // TypeORM releases a query runner when its connection fails (PostgresQueryRunner's `error`
+  // listener): the runner's next statement fails with this, not with the connection's error.
+  if (error instanceof QueryRunnerAlreadyReleasedError) return true;
   if (driverError && driverError !== error && isConnectionError(driverError, depth + 1)) {
     return true;
   }
