@@ -31,20 +31,22 @@ export class OrderUpdate {
 export const MAX_ORDER_UPDATES_PER_CALL = 100;
 
 /**
+ * A field of one of the body's two forms: checked when it is given, and required when the
+ * other form's field is not given.
+ */
+const fieldOfForm = (field: keyof OrderUpdates, otherForm: keyof OrderUpdates) =>
+  ValidateIf((body: OrderUpdates) => body[field] !== undefined || body[otherForm] === undefined);
+
+/**
  * A callback's body: `updates`, or one update's `orderId` and `event` as a worker sends them
  * one at a time (an instance of the fleet that does not batch them).
  */
 export class OrderUpdates {
-  @ValidateIf((body: OrderUpdates) => body.orderId !== undefined || body.updates === undefined)
-  @IsUUID()
-  orderId?: string;
+  @fieldOfForm('orderId', 'updates') @IsUUID() orderId?: string;
 
-  @ValidateIf((body: OrderUpdates) => body.event !== undefined || body.updates === undefined)
-  @ValidateNested()
-  @Type(() => StreamEvent)
-  event?: StreamEvent;
+  @fieldOfForm('event', 'updates') @ValidateNested() @Type(() => StreamEvent) event?: StreamEvent;
 
-  @ValidateIf((body: OrderUpdates) => body.updates !== undefined || body.orderId === undefined)
+  @fieldOfForm('updates', 'orderId')
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_UPDATES_PER_CALL)
