@@ -64,16 +64,25 @@ describe('the adaptive limit: as many authorizations as the gateway bears', () =
 
   it('rises again once the gateway bears more, never past the ceiling', async () => {
     // The same latency as before: the limit rises by probing, one more per limit's worth of good
-    // answers, and only while at least half of it is in use; 120 orders at 200 ms keep it used.
+    // answers, and only while at least half of it is in use; orders at 200 ms keep it used. An
+    // answer that waited on this process's busy event loop is not learnt from, so on a loaded
+    // machine a wave of orders may teach it little: waves come until it has risen, or 6 have.
     app.app.get(SimulatedPaymentGateway).tune({ capacity: 1000, latencyMs: 200 });
     const watch = watchLimit(app);
-    const orders = await placeMany(app, 120);
-    await expectPaidOnce(app, orders, 60_000);
+    const orders = [];
+    let waves = 0;
+    while (waves < 6 && !(Math.max(...watch.seen, 0) > lowest + 4)) {
+      waves += 1;
+      const wave = await placeMany(app, 60);
+      await expectPaidOnce(app, wave, 60_000);
+      orders.push(...wave);
+    }
     const seen = await watch.stop();
+    await expectPaidOnce(app, orders);
 
     const highest = Math.max(...seen);
     expect(highest).toBeGreaterThan(lowest + 4);
     expect(highest).toBeLessThanOrEqual(32);
-    console.log(`limit in force after the gateway recovered: highest ${highest}`);
-  });
+    console.log(`limit in force after the gateway recovered: highest ${highest}, ${waves} waves`);
+  }, 240_000);
 });
