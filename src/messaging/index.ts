@@ -7,4 +7,4 @@ export { Inbox } from './inbox';
 export { InvalidMessageError } from './invalid-message.error';
 export { MessageStandings, type MessageStanding, type StandingState } from './message-standings';
 export { Topics } from './topics';
-export { UnitOfWork, type TransactionContext } from './unit-of-work';
+export { handlersOf, UnitOfWork, type TransactionContext } from './unit-of-work';

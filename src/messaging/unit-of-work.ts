@@ -11,7 +11,7 @@ import {
 import { CommitStep } from './commit-step';
 import { currentDelivery, Delivery } from './delivery';
 import { DeliveryFailedError } from './delivery-failed.error';
-import { Contract, seal } from './envelope';
+import { Contract, Envelope, seal } from './envelope';
 import { MessageBus, Outgoing } from './message-bus';
 import { Outbox } from './outbox/outbox';
 import { inSpan } from '../runtime/tracing/in-span';
@@ -75,6 +75,15 @@ interface SentStatement {
 function inLockOrder(sent: SentStatement[]): SentStatement[] {
   const lockOf = ({ step, index }: SentStatement) => step.lockOrder?.[index] ?? '';
   return [...sent].sort((a, b) => (lockOf(a) < lockOf(b) ? -1 : lockOf(a) > lockOf(b) ? 1 : 0));
+}
+
+/**
+ * The group (UnitOfWork.runInGroup) of every handler of `message`'s topic: the handlers one
+ * message reaches in several modules share one transaction, with those of the messages that
+ * arrive meanwhile, rather than one each.
+ */
+export function handlersOf(message: Pick<Envelope, 'type'>): string {
+  return `handlers of ${message.type}`;
 }
 
 /** At most this many units share a transaction; the results' permits bound it first. */

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ContractPipe, Envelope, Inbox, Topics, UnitOfWork } from '../../messaging';
+import { ContractPipe, Envelope, handlersOf, Inbox, Topics, UnitOfWork } from '../../messaging';
 import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
 import { CartSettlement } from './cart-settlement';
 
@@ -18,7 +18,7 @@ export class CartHandlers {
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
   ): Promise<void> {
     const { orderId, userId, outcome } = message.body;
-    await this.unitOfWork.runInGroup('cart settlements', async ({ manager }) => {
+    await this.unitOfWork.runInGroup(handlersOf(message), async ({ manager }) => {
       if (!(await this.inbox.claim(manager, 'cart', message.id))) return;
       await this.settlement.settle(manager, { orderId, userId, approved: outcome === 'APPROVED' });
     });

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ContractPipe, Envelope, Topics } from '../../messaging';
+import { ContractPipe, Envelope, handlersOf, Topics } from '../../messaging';
 import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
 import { NotificationService } from './notification.service';
 import { paymentResultNotice } from './payment-result-notice';
@@ -13,6 +13,6 @@ export class NotificationHandlers {
   async onPaymentCompleted(
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
   ): Promise<void> {
-    await this.notifications.notify(paymentResultNotice(message.body));
+    await this.notifications.notify(paymentResultNotice(message.body), handlersOf(message));
   }
 }

@@ -19,12 +19,14 @@ export class NotificationService {
   /**
    * Records the notice as pending on every channel, sends it on those where it is new, and
    * records what became of each: a statement before and one after, whatever the number of
-   * channels, each in a transaction shared with other orders' notices, as every paid order at
-   * peak comes here. A notice already recorded for a channel is not sent again, so a redelivered
-   * result does not notify the shopper twice.
+   * channels, as every paid order at peak comes here. The record joins `group`'s transaction
+   * (UnitOfWork.runInGroup: the handlers of the message that asks for the notice); what became
+   * of the sends, one shared with other orders' notices. A notice already recorded for a channel
+   * is not sent again, so a redelivered result does not notify the shopper twice.
    */
-  async notify(notice: Notice): Promise<void> {
+  async notify(notice: Notice, group: string): Promise<void> {
     const recorded = await this.recordedTogether<{ id: string; channel: string }>(
+      group,
       `INSERT INTO notifications (id, order_id, user_id, channel, kind, body, status)
        SELECT unnest($1::uuid[]), $2, $3, unnest($4::varchar[]), $5, $6, 'PENDING'
        ON CONFLICT (order_id, channel, kind) DO NOTHING
@@ -56,6 +58,7 @@ export class NotificationService {
     );
     if (sends.length === 0) return;
     await this.recordedTogether(
+      'notices',
       `${PLANNED_AT_EACH_CALL}
        UPDATE notifications n
           SET status = CASE WHEN s.error IS NULL THEN 'SENT' ELSE 'FAILED' END,
@@ -67,13 +70,8 @@ export class NotificationService {
     );
   }
 
-  /**
-   * Runs one statement in a transaction it shares with the notices of other orders recorded
-   * meanwhile (UnitOfWork.runInGroup): every paid order at peak records its notices twice.
-   */
-  private recordedTogether<Row>(text: string, values: unknown[]): Promise<Row[]> {
-    return this.unitOfWork.runInGroup('notices', ({ manager }) =>
-      manager.query<Row[]>(text, values),
-    );
+  /** Runs one statement in a transaction it shares with the other units of `group`. */
+  private recordedTogether<Row>(group: string, text: string, values: unknown[]): Promise<Row[]> {
+    return this.unitOfWork.runInGroup(group, ({ manager }) => manager.query<Row[]>(text, values));
   }
 }

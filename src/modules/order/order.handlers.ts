@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { PinoLogger } from 'nestjs-pino';
 import { Counter } from 'prom-client';
-import { ContractPipe, Envelope, Inbox, Topics, UnitOfWork } from '../../messaging';
+import { ContractPipe, Envelope, handlersOf, Inbox, Topics, UnitOfWork } from '../../messaging';
 import { Metrics } from '../../runtime/metrics/metric-names';
 import { PaymentCompleted, paymentCompleted } from '../payment/payment.contracts';
 import { resultEventOf } from './live-updates/order-result';
@@ -34,7 +34,7 @@ export class OrderHandlers {
     @Payload(new ContractPipe(paymentCompleted)) message: Envelope<PaymentCompleted>,
   ): Promise<void> {
     const { orderId, attempt, outcome, paymentId, reasons } = message.body;
-    const settledAs = await this.unitOfWork.runInGroup('order results', async ({ manager }) => {
+    const settledAs = await this.unitOfWork.runInGroup(handlersOf(message), async ({ manager }) => {
       if (!(await this.inbox.claim(manager, 'order', message.id))) return null;
       const order = await manager.findOne(Order, {
         where: { id: orderId },
