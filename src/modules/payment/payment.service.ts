@@ -28,6 +28,7 @@ import {
   PaymentRequested,
 } from './payment.contracts';
 import { Payment } from './payment.entity';
+import { recordedPayment, recordPayment } from './payment-rows';
 import { boundedRetries, patientRetries, paysPatiently } from './retry-plan';
 
 interface Decision {
@@ -71,7 +72,7 @@ export class PaymentService {
    */
   async settle(request: PaymentRequested): Promise<void> {
     const { orderId, attempt } = request;
-    const recorded = await this.dataSource.manager.findOneBy(Payment, { orderId, attempt });
+    const recorded = await recordedPayment(this.dataSource.manager, orderId, attempt);
     if (recorded) {
       this.logger.info(
         { orderId, attempt },
@@ -100,18 +101,10 @@ export class PaymentService {
           gatewayCalls: decision.gatewayCalls,
           reasons: decision.reasons,
         };
-        const inserted = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(Payment)
-          .values(values)
-          .orIgnore()
-          .returning(['createdAt'])
-          .execute();
-        const [written] = inserted.raw as { created_at: Date }[];
+        const createdAt = await recordPayment(manager, values);
         // Read only when another run of this attempt recorded it first.
-        const stored: Payment = written
-          ? { ...values, createdAt: written.created_at }
+        const stored: Payment = createdAt
+          ? { ...values, createdAt }
           : await manager.findOneByOrFail(Payment, { orderId, attempt });
         if (decision.outcome === 'APPROVED' && stored.status !== 'APPROVED') {
           // Another run of this attempt recorded it failed first (a sync request replayed while
