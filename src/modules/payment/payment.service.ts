@@ -103,9 +103,10 @@ export class PaymentService {
         };
         const createdAt = await recordPayment(manager, values);
         // Read only when another run of this attempt recorded it first.
-        const stored: Payment = createdAt
+        const stored = createdAt
           ? { ...values, createdAt }
-          : await manager.findOneByOrFail(Payment, { orderId, attempt });
+          : await recordedPayment(manager, orderId, attempt);
+        if (!stored) throw new Error(`payment of ${orderId}, attempt ${attempt}: not recorded`);
         if (decision.outcome === 'APPROVED' && stored.status !== 'APPROVED') {
           // Another run of this attempt recorded it failed first (a sync request replayed while
           // this run's call was under way met an open circuit): the shopper has been told they
