@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { AppProcess, BUILT_SERVER, freePort } from './support/app-process';
 import { serverUrl } from './support/database-url';
-import { freshDatabase } from './support/fresh-database';
+import { dropDatabases, freshDatabase } from './support/fresh-database';
 
 const INSTANCES = 4;
 const MIGRATE = join(BUILT_SERVER, '..', 'database', 'migrate.js');
@@ -22,10 +22,7 @@ describe(`${INSTANCES} instances booting together`, () => {
   const databases: string[] = [];
 
   afterAll(async () => {
-    const admin = new Client({ connectionString: serverUrl() });
-    await admin.connect();
-    for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await dropDatabases(serverUrl(), databases);
   });
 
   async function newDatabase(purpose: string): Promise<string> {

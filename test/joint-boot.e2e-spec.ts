@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
 import { serverUrl } from './support/database-url';
-import { freshDatabase } from './support/fresh-database';
+import { dropDatabases, freshDatabase } from './support/fresh-database';
 import { KafkaBroker } from './support/kafka-broker';
 import { ADMIN_TOKEN, newTopicPrefix } from './support/test-app';
 
@@ -31,10 +31,7 @@ describe('an API instance and a worker booting together on a new broker and data
   afterAll(async () => {
     await broker?.stop();
     await rm(dir, { recursive: true, force: true });
-    const admin = new Client({ connectionString: serverUrl() });
-    await admin.connect();
-    for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await dropDatabases(serverUrl(), databases);
   });
 
   it('runs on a Kafka 4 broker', async () => {

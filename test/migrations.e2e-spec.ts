@@ -1,9 +1,8 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { serverUrl } from './support/database-url';
-import { freshDatabase } from './support/fresh-database';
+import { dropDatabases, freshDatabase } from './support/fresh-database';
 
 const OWNED_TABLES = [
   'cart_items',
@@ -38,10 +37,7 @@ describe('schema migrations', () => {
 
   afterAll(async () => {
     await dataSource.destroy();
-    const admin = new Client({ connectionString: serverUrl() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await dropDatabases(serverUrl(), [database]);
   });
 
   const tables = async () =>
