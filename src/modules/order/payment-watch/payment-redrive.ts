@@ -90,7 +90,10 @@ export class PaymentRedrive {
         redriven.push(orderId);
       }
     };
-    await Promise.all(Array.from({ length: SYNC_REDRIVES_AT_ONCE }, redriveSyncUntilNone));
+    const sync = await this.syncOverdue();
+    if (sync.toRedrive) {
+      await Promise.all(Array.from({ length: SYNC_REDRIVES_AT_ONCE }, redriveSyncUntilNone));
+    }
 
     const { lost, late } = await this.overdueAsync();
     const spent: string[] = [];
@@ -108,8 +111,24 @@ export class PaymentRedrive {
       this.lost.inc({ standing });
       redriven.push(orderId);
     }
-    const flagged = await this.flag(spent);
+    const flagged = spent.length > 0 || sync.toFlag ? await this.flag(spent) : [];
     return { redriven, flagged, late };
+  }
+
+  /**
+   * Whether any sync order is overdue, to re-drive or to flag: one read, where claiming them
+   * would take a transaction per re-drive lane and one to flag at every sweep, nearly always
+   * to find none.
+   */
+  private async syncOverdue(): Promise<{ toRedrive: boolean; toFlag: boolean }> {
+    const [due] = await this.dataSource.query<{ toRedrive: boolean; toFlag: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM orders WHERE mode = 'sync' AND ${OVERDUE} AND redrives < $1)
+                AS "toRedrive",
+              EXISTS (SELECT 1 FROM orders WHERE mode = 'sync' AND ${OVERDUE} AND redrives >= $1)
+                AS "toFlag"`,
+      [this.config.watchdog.redriveLimit],
+    );
+    return due;
   }
 
   /**
