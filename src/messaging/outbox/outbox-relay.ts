@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { returningRows } from '../../database/returning-rows';
+import { PLANNED_AT_EACH_CALL } from '../../database/prepared-statements';
 import { Metrics } from '../../runtime/metrics/metric-names';
 import { ShutdownDeadline } from '../../runtime/shutdown-deadline';
 import { Envelope } from '../envelope';
@@ -148,9 +149,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       throw error;
     }
     // Where each landed, in the same update: the watchdog compares it with the workers'
-    // committed offsets to tell a late message from a lost one.
+    // committed offsets to tell a late message from a lost one. Planned at each call: a plan
+    // kept from while the outbox was small reads the whole of it at every batch (a hash join)
+    // once it holds a sale's published rows.
     await this.dataSource.query(
-      `UPDATE outbox
+      `${PLANNED_AT_EACH_CALL} UPDATE outbox
           SET published_at = now(), kafka_topic = landed.topic,
               kafka_partition = landed.partition, kafka_offset = landed.at_offset
          FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[])

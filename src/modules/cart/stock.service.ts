@@ -20,6 +20,16 @@ const RESERVE = `WITH taken AS (UPDATE products SET stock = stock - $2, updated_
 const SHELF_RUN_SHORT = 'products_stock_check';
 const NO_SUCH_PRODUCT = 'stock_reservations_sku_fkey';
 
+/**
+ * Every reservation of order $1, locked in SKU order, whatever its status: the statements that
+ * want only those still held filter them from these. Asked for by status too, PostgreSQL may read
+ * the index of every unit held (stock_reservations_held) beside the order's own, as it does while
+ * its statistics date from before the sale (that index then looked empty): a read that grows with
+ * every order waiting for its payment.
+ */
+const ORDER_RESERVATIONS = `SELECT sku, quantity, status FROM stock_reservations
+                             WHERE order_id = $1 ORDER BY sku FOR UPDATE`;
+
 /** Takes $2 units of product $1 off the shelf, if it has them: the row then stays locked. */
 const TAKE_OFF_SHELF = `UPDATE products SET stock = stock - $2, updated_at = now()
                          WHERE sku = $1 AND stock >= $2 RETURNING sku`;
@@ -81,7 +91,11 @@ export class StockService {
         [sku, quantity],
       );
     }
-    await this.settle(manager, orderId, 'RELEASED');
+    await manager.query(
+      `UPDATE stock_reservations SET status = 'RELEASED', updated_at = now()
+        WHERE order_id = $1 AND sku = ANY($2)`,
+      [orderId, held.map(({ sku }) => sku)],
+    );
   }
 
   /** Marks an order's held units as sold; returns them so the cart can drop them. */
@@ -92,10 +106,10 @@ export class StockService {
     // One statement, as every paid order comes here: the rows locked in SKU order, as in holdOf.
     return returningRows<{ sku: string; quantity: number }>(
       manager,
-      `UPDATE stock_reservations r SET status = 'COMMITTED', updated_at = now()
-         FROM (SELECT sku FROM stock_reservations WHERE order_id = $1 AND status = 'RESERVED'
-                ORDER BY sku FOR UPDATE) held
-        WHERE r.order_id = $1 AND r.sku = held.sku
+      `WITH held AS MATERIALIZED (${ORDER_RESERVATIONS})
+       UPDATE stock_reservations r SET status = 'COMMITTED', updated_at = now()
+         FROM held
+        WHERE held.status = 'RESERVED' AND r.order_id = $1 AND r.sku = held.sku
        RETURNING r.sku, r.quantity`,
       [orderId],
     );
@@ -123,19 +137,15 @@ export class StockService {
     return new InsufficientStockError(sku, product.stock, quantity);
   }
 
-  private holdOf(manager: EntityManager, orderId: string): Promise<StockReservation[]> {
-    return manager.find(StockReservation, {
-      where: { orderId, status: 'RESERVED' },
-      order: { sku: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
-  }
-
-  private async settle(
+  /** The units the order holds, its reservations locked in SKU order. */
+  private async holdOf(
     manager: EntityManager,
     orderId: string,
-    status: 'RELEASED' | 'COMMITTED',
-  ): Promise<void> {
-    await manager.update(StockReservation, { orderId, status: 'RESERVED' }, { status });
+  ): Promise<{ sku: string; quantity: number }[]> {
+    const rows = await manager.query<{ sku: string; quantity: number; status: string }[]>(
+      ORDER_RESERVATIONS,
+      [orderId],
+    );
+    return rows.filter(({ status }) => status === 'RESERVED');
   }
 }
