@@ -61,7 +61,7 @@ const TOGETHER = { orders: 40, budget: { statements: 28, commits: 3.2, writes: 1
  * sends; seven while the order's, the cart's and the notices' handlers of a payment result ran
  * one each. Statements and writes: 32 to 34 and 19 to 20.
  */
-const ALONE = { orders: 5, budget: { statements: 35, commits: 5.5, writes: 22 } };
+const ALONE = { orders: 10, budget: { statements: 35, commits: 5.5, writes: 22 } };
 
 describe('statements per paid async order', () => {
   // A database of its own: on the one the other tests share, the watchdog would keep re-driving

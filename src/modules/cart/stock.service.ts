@@ -91,6 +91,7 @@ export class StockService {
         [sku, quantity],
       );
     }
+    if (held.length === 0) return;
     await manager.query(
       `UPDATE stock_reservations SET status = 'RELEASED', updated_at = now()
         WHERE order_id = $1 AND sku = ANY($2)`,
