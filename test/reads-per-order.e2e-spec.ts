@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { dropDatabases, freshDatabase } from './support/fresh-database';
-import { serverUrl } from './support/database-url';
 import { Shopper } from './support/shopper';
-import { newProduct, newShopper, startApp, switchMode, TestApp } from './support/test-app';
+import {
+  AppOnOwnDatabase,
+  finalOrder,
+  newProduct,
+  newShopper,
+  startAppOnOwnDatabase,
+  TestApp,
+} from './support/test-app';
 
 /** Orders waiting for their payment, and a sale's messages already published. */
 const BACKLOG = 3000;
@@ -30,55 +35,36 @@ interface Reads {
  * read that grows with the backlog makes each order dearer than the one before as the sale goes.
  */
 describe('rows read per settled order', () => {
-  const database = `peak_reads_${process.pid}`;
+  let own: AppOnOwnDatabase;
   let app: TestApp;
   let probe: Client;
 
   beforeAll(async () => {
-    const url = await freshDatabase(serverUrl(), database);
     // Two connections, so that the statements of the path run often enough on each for
     // PostgreSQL to settle on the plan it keeps for a prepared statement (after five runs).
     // Retention's prune of the outbox kept out of the count: it reads the outbox whole.
-    app = await startApp({
-      DATABASE_URL: url,
+    own = await startAppOnOwnDatabase(`peak_reads_${process.pid}`, {
       DATABASE_POOL_SIZE: '2',
       PRUNE_INTERVAL_MS: '3600000',
     });
-    await switchMode(app, 'async');
-    probe = new Client({ connectionString: url });
-    await probe.connect();
+    ({ app, probe } = own);
     // Never analyzed since the migrations made them empty, whatever the server's autovacuum.
     for (const table of ['stock_reservations', 'outbox']) {
       await probe.query(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
     }
   });
   afterAll(async () => {
-    await probe?.end();
-    await app?.close();
-    await dropDatabases(serverUrl(), [database]);
+    await own?.close();
   });
 
   async function settleOneAtATime(count: number): Promise<void> {
     const sku = await newProduct(app.db, { stock: count });
     for (let n = 0; n < count; n++) {
       const shopper = new Shopper(app, newShopper());
-      await shopper.addToCart(sku, 1);
-      const placed = await shopper.placeOrder();
+      const placed = await shopper.buy(sku);
       expect(placed.status).toBe(202);
-      await untilPaid(placed.body.id as string);
-    }
-  }
-
-  async function untilPaid(orderId: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await probe.query<{ status: string }>(
-        `SELECT status FROM orders WHERE id = $1`,
-        [orderId],
-      );
-      if (rows[0]?.status === 'PAID') return;
-      if (Date.now() > deadline) throw new Error(`order ${orderId} is ${rows[0]?.status}`);
-      await sleep(50);
+      const order = await finalOrder(app, shopper.id, placed.body.id as string);
+      expect(order.status).toBe('PAID');
     }
   }
 

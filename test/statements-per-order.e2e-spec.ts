@@ -1,10 +1,14 @@
 import { Client } from 'pg';
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serverUrl } from './support/database-url';
-import { dropDatabases, freshDatabase } from './support/fresh-database';
 import { Shopper } from './support/shopper';
-import { newProduct, newShopper, startApp, switchMode, TestApp } from './support/test-app';
+import {
+  AppOnOwnDatabase,
+  newProduct,
+  newShopper,
+  startAppOnOwnDatabase,
+  TestApp,
+} from './support/test-app';
 
 /**
  * Counts what the app's own connections send the real PostgreSQL: statements, the COMMITs among
@@ -66,21 +70,16 @@ const ALONE = { orders: 10, budget: { statements: 35, commits: 5.5, writes: 22 }
 describe('statements per paid async order', () => {
   // A database of its own: on the one the other tests share, the watchdog would keep re-driving
   // the orders they leave unpaid on purpose, a burst of transactions a second among these.
-  const database = `peak_statements_${process.pid}`;
+  let own: AppOnOwnDatabase;
   let app: TestApp;
   let probe: Client;
 
   beforeAll(async () => {
-    const url = await freshDatabase(serverUrl(), database);
-    app = await startApp({ DATABASE_URL: url });
-    await switchMode(app, 'async');
-    probe = new Client({ connectionString: url });
-    await probe.connect();
+    own = await startAppOnOwnDatabase(`peak_statements_${process.pid}`);
+    ({ app, probe } = own);
   });
   afterAll(async () => {
-    await probe?.end();
-    await app?.close();
-    await dropDatabases(serverUrl(), [database]);
+    await own?.close();
   });
 
   /** What `place` costs per order, less what the app sends idle over as long. */

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
@@ -12,7 +13,8 @@ import { Backpressure } from '../../src/messaging/kafka/backpressure';
 import { CheckoutModeService } from '../../src/fleet/mode/checkout-mode.service';
 import { KafkaTransport } from '../../src/messaging/kafka/kafka.transport';
 import { freePort, TEST_INTERNAL_SECRET } from './app-process';
-import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './database-url';
+import { E2E_DATABASE_ENV, E2E_KAFKA_ENV, serverUrl } from './database-url';
+import { dropDatabases, freshDatabase } from './fresh-database';
 import { waitFor } from './wait-for';
 
 /** A running instance of the app, as the tests drive and inspect it. */
@@ -118,6 +120,38 @@ export async function startApp(env: Environment = {}): Promise<TestApp> {
     db: app.get(DataSource),
     gatewayLedger: () => app.get(SimulatedPaymentGateway).ledger(),
     close: () => app.close(),
+  };
+}
+
+/** An app on a database of its own, with a client on it; `close` drops the database after. */
+export interface AppOnOwnDatabase {
+  app: TestApp;
+  probe: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the app (`startApp`, in async mode) on a new database named `database`: for what the
+ * orders other suites leave on the shared one (unpaid on purpose, re-driven by the watchdog) or
+ * its tables' history would blur.
+ */
+export async function startAppOnOwnDatabase(
+  database: string,
+  env: Environment = {},
+): Promise<AppOnOwnDatabase> {
+  const url = await freshDatabase(serverUrl(), database);
+  const app = await startApp({ DATABASE_URL: url, ...env });
+  await switchMode(app, 'async');
+  const probe = new Client({ connectionString: url });
+  await probe.connect();
+  return {
+    app,
+    probe,
+    close: async () => {
+      await probe.end();
+      await app.close();
+      await dropDatabases(serverUrl(), [database]);
+    },
   };
 }
 
