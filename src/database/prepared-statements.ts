@@ -59,8 +59,7 @@ export class PreparingClient extends pg.Client {
         this.prepared.set(text, name);
       }
       if (name !== undefined) {
-        const answer = query.call(this, { name, text, values }) as Promise<unknown>;
-        return answer.catch((error: unknown) => {
+        return this.execute(name, text, values).catch((error: unknown) => {
           // A migration changed the columns a prepared `SELECT *` returns (another instance
           // migrated under this one): PostgreSQL refuses it for good, so it is parsed anew.
           if ((error as { code?: string }).code === CACHED_PLAN_CHANGED) this.unprepared.add(text);
@@ -69,6 +68,22 @@ export class PreparingClient extends pg.Client {
       }
     }
     return query.apply(this, args) as never;
+  }
+
+  /**
+   * Runs a statement under its prepared name. The query is made from the text and named after:
+   * given a config object, pg copies its every property descriptor at each call, a cost the
+   * worker's profile shows at every statement.
+   */
+  private execute(name: string, text: string, values: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const named = Object.assign(new pg.Query(text, values), {
+        name,
+        callback: (error: Error | null, result: unknown) =>
+          error ? reject(error) : resolve(result),
+      });
+      (super.query as unknown as Query).call(this, named);
+    });
   }
 }
 

@@ -13,6 +13,12 @@ export interface FraudCheckRequest {
   lines: { sku: string; unitPriceCents: number }[];
 }
 
+/** A verdict, and whether this check decided it or found it decided by an earlier one. */
+export interface FraudDecision extends FraudAssessment {
+  /** The order was checked before: a payment of it may be recorded already. */
+  decidedBefore: boolean;
+}
+
 const RECORD_DECISION = `INSERT INTO fraud_decisions (order_id, user_id, decision, reasons, amount_cents)
                          VALUES ($1, $2, $3, $4::jsonb, $5)`;
 
@@ -30,7 +36,7 @@ export class FraudCheckService {
    * shopper, and never two in one transaction), so two concurrent orders cannot both slip under
    * a window limit.
    */
-  check(request: FraudCheckRequest): Promise<FraudAssessment> {
+  check(request: FraudCheckRequest): Promise<FraudDecision> {
     const attributes = { 'order.id': request.orderId };
     return inSpan('fraud check', { attributes }, async (span) => {
       const assessment = await this.decide(request);
@@ -39,7 +45,7 @@ export class FraudCheckService {
     });
   }
 
-  private decide(request: FraudCheckRequest): Promise<FraudAssessment> {
+  private decide(request: FraudCheckRequest): Promise<FraudDecision> {
     const shopper = { key: request.userId };
     return this.unitOfWork.runInGroup(
       'fraud checks',
@@ -52,7 +58,7 @@ export class FraudCheckService {
           ]),
           this.knownOf(manager, request),
         ]);
-        if (known.earlier) return known.earlier;
+        if (known.earlier) return { ...known.earlier, decidedBefore: true };
 
         const prices = known.rules.some((rule) => rule.kind === 'unit_price')
           ? await this.catalogue.pricesOf(
@@ -83,7 +89,7 @@ export class FraudCheckService {
           // Nothing to refuse: a failed insert is the database's error, as any query's.
           refusal: (failure) => Promise.resolve(failure),
         });
-        return assessment;
+        return { ...assessment, decidedBefore: false };
       },
       shopper,
     );

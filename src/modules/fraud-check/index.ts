@@ -5,5 +5,9 @@
  * Offers: `FraudCheckService.check`, the verdict and its reasons.
  */
 export { FraudCheckModule } from './fraud-check.module';
-export { FraudCheckService, type FraudCheckRequest } from './fraud-check.service';
+export {
+  FraudCheckService,
+  type FraudCheckRequest,
+  type FraudDecision,
+} from './fraud-check.service';
 export { type FraudAssessment, type FraudVerdict } from './fraud-rules';

@@ -72,7 +72,12 @@ export class PaymentService {
    */
   async settle(request: PaymentRequested): Promise<void> {
     const { orderId, attempt } = request;
-    const recorded = await recordedPayment(this.dataSource.manager, orderId, attempt);
+    const fraud = await this.fraudCheck.check(request);
+    // A payment is recorded after its order's fraud decision has committed: an order decided
+    // just now has none, and the read is saved for every first delivery.
+    const recorded = fraud.decidedBefore
+      ? await recordedPayment(this.dataSource.manager, orderId, attempt)
+      : null;
     if (recorded) {
       this.logger.info(
         { orderId, attempt },
@@ -81,7 +86,6 @@ export class PaymentService {
       return this.publish(request, recorded);
     }
 
-    const fraud = await this.fraudCheck.check(request);
     const decision: Decision =
       fraud.verdict === 'REJECT'
         ? { outcome: 'FRAUD_REJECTED', reference: null, gatewayCalls: 0, reasons: fraud.reasons }
