@@ -70,22 +70,24 @@ export class StockService {
    * order's reservation when they have been sold since.
    */
   async reserveAgain(manager: EntityManager, orderId: string): Promise<void> {
-    if ((await this.holdOf(manager, orderId)).length > 0) throw new StockStillHeldError(orderId);
-    const released = await manager.find(StockReservation, {
-      where: { orderId, status: 'RELEASED' },
-      order: { sku: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
-    for (const { sku, quantity } of [...released].sort(bySku)) {
-      await this.takeOffShelf(manager, sku, quantity);
+    const reservations = await this.reservationsOf(manager, orderId);
+    if (reservations.some(({ status }) => status === 'RESERVED')) {
+      throw new StockStillHeldError(orderId);
     }
-    await manager.update(StockReservation, { orderId, status: 'RELEASED' }, { status: 'RESERVED' });
+    const released = reservations.filter(({ status }) => status === 'RELEASED');
+    for (const { sku, quantity } of released) await this.takeOffShelf(manager, sku, quantity);
+    if (released.length === 0) return;
+    await manager.query(
+      `UPDATE stock_reservations SET status = 'RESERVED', updated_at = now()
+        WHERE order_id = $1 AND sku = ANY($2)`,
+      [orderId, released.map(({ sku }) => sku)],
+    );
   }
 
   /** Puts an order's held units back on the shelf (payment failed or fraud rejected). */
   async release(manager: EntityManager, orderId: string): Promise<void> {
     const held = await this.holdOf(manager, orderId);
-    for (const { sku, quantity } of [...held].sort(bySku)) {
+    for (const { sku, quantity } of held) {
       await manager.query(
         `UPDATE products SET stock = stock + $2, updated_at = now() WHERE sku = $1`,
         [sku, quantity],
@@ -143,10 +145,23 @@ export class StockService {
     manager: EntityManager,
     orderId: string,
   ): Promise<{ sku: string; quantity: number }[]> {
-    const rows = await manager.query<{ sku: string; quantity: number; status: string }[]>(
+    const reservations = await this.reservationsOf(manager, orderId);
+    return reservations.filter(({ status }) => status === 'RESERVED');
+  }
+
+  /**
+   * Every reservation of the order, whatever its status, locked; listed in the code-point order of
+   * their SKUs (bySku), the order the shelf's rows are locked in, whatever the database's
+   * collation.
+   */
+  private async reservationsOf(
+    manager: EntityManager,
+    orderId: string,
+  ): Promise<Pick<StockReservation, 'sku' | 'quantity' | 'status'>[]> {
+    const rows = await manager.query<Pick<StockReservation, 'sku' | 'quantity' | 'status'>[]>(
       ORDER_RESERVATIONS,
       [orderId],
     );
-    return rows.filter(({ status }) => status === 'RESERVED');
+    return rows.sort(bySku);
   }
 }
