@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV, E2E_KAFKA_ENV } from './support/database-url';
+import { GatewaySimulatorProcess } from './support/gateway-simulator';
 import { Shopper } from './support/shopper';
 import { waitFor } from './support/wait-for';
 import {
@@ -31,15 +32,19 @@ const processEnv = (extra: Record<string, string>) => ({
 describe('SIGTERM to a worker under load', () => {
   const prefix = newTopicPrefix();
   let api: TestApp;
-  const workerEnv = processEnv({
-    APP_ROLES: 'worker',
-    KAFKA_TOPIC_PREFIX: prefix,
-    GATEWAY_LATENCY_MS: '600',
-    MAX_IN_FLIGHT: '4',
-    SHUTDOWN_GRACE_MS: '15000',
-  });
+  // The gateway as a service, as in production: the drain waits for calls on its sockets.
+  let gateway: GatewaySimulatorProcess;
+  let workerEnv: Record<string, string>;
 
   beforeAll(async () => {
+    gateway = await GatewaySimulatorProcess.start({ GATEWAY_LATENCY_MS: '600' });
+    workerEnv = processEnv({
+      APP_ROLES: 'worker',
+      KAFKA_TOPIC_PREFIX: prefix,
+      GATEWAY_URL: gateway.url,
+      MAX_IN_FLIGHT: '4',
+      SHUTDOWN_GRACE_MS: '15000',
+    });
     // The limit is a fleet setting: the API instance's start sets it for the worker too.
     api = await startApp({
       MAX_IN_FLIGHT: '4',
@@ -50,7 +55,10 @@ describe('SIGTERM to a worker under load', () => {
     });
     await switchMode(api, 'async');
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api?.close();
+    await gateway?.stop();
+  });
 
   it('finishes what it holds, commits, leaves; restarted, every order ends once', async () => {
     const worker = AppProcess.start(workerEnv, await freePort());
@@ -110,15 +118,21 @@ describe('SIGTERM to a worker under load', () => {
         .logLines()
         .filter((line) => line.msg === 'payment already recorded; publishing its result again');
       expect(again).toEqual([]);
-      const rows = await api.db.query<{ order_id: string; payments: number; paid: number }[]>(
+      const rows = await api.db.query<
+        { order_id: string; payments: number; calls: number; paid: number }[]
+      >(
         `SELECT o.id AS order_id,
                 (SELECT count(*)::int FROM payments p WHERE p.order_id = o.id) AS payments,
+                (SELECT sum(gateway_calls)::int FROM payments p WHERE p.order_id = o.id) AS calls,
                 (SELECT count(*)::int FROM order_timeline t
                   WHERE t.order_id = o.id AND t.type = 'PAID') AS paid
            FROM orders o WHERE o.id = ANY($1)`,
         [ids],
       );
       expect(rows.every((row) => row.payments === 1 && row.paid === 1)).toBe(true);
+      // The calls under way when SIGTERM came were answered, not cut and asked again.
+      expect(rows.filter((row) => row.calls !== 1)).toEqual([]);
+      expect((await gateway.ledger()).calls).toBe(ids.length);
     } finally {
       await restarted.stop();
     }

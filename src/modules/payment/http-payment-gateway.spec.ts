@@ -48,7 +48,7 @@ describe('the HTTP payment gateway, against the simulator service', () => {
     gateway = new HttpPaymentGateway(await server.listen(0, '127.0.0.1'), 200);
   });
   afterEach(async () => {
-    gateway.onModuleDestroy();
+    gateway.onApplicationShutdown();
     await server.close();
   });
 
@@ -120,14 +120,14 @@ describe('the HTTP payment gateway, when the connection fails', () => {
     const error = await gateway.authorize(request('order-6')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientGatewayError);
     expect(error).not.toBeInstanceOf(UnansweredGatewayError);
-    gateway.onModuleDestroy();
+    gateway.onApplicationShutdown();
   });
 
   it('takes a connection broken after the request as unanswered: it may have charged', async () => {
     const server = await hangingUp();
     const gateway = new HttpPaymentGateway(server.url, 1000);
     await expect(gateway.authorize(request('order-7'))).rejects.toThrow(UnansweredGatewayError);
-    gateway.onModuleDestroy();
+    gateway.onApplicationShutdown();
     await server.close();
   });
 });

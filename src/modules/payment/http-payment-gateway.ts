@@ -1,4 +1,4 @@
-import { OnModuleDestroy } from '@nestjs/common';
+import { OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import {
@@ -24,7 +24,7 @@ interface Reply {
  * One that fails after (timeout, broken connection, another 5xx) is an UnansweredGatewayError:
  * it may have charged, and only the same key asked again can tell.
  */
-export class HttpPaymentGateway extends PaymentGateway implements OnModuleDestroy {
+export class HttpPaymentGateway extends PaymentGateway implements OnApplicationShutdown {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
@@ -65,7 +65,12 @@ export class HttpPaymentGateway extends PaymentGateway implements OnModuleDestro
     if (reply.status !== 200) throw this.failure(reply, `void of ${idempotencyKey}`);
   }
 
-  onModuleDestroy(): void {
+  /**
+   * After the shutdown's drain (the consumer's, in beforeApplicationShutdown), not at
+   * onModuleDestroy, which comes before it: destroying the sockets there cut the authorizations
+   * the drain was waiting for, which then had to be asked again.
+   */
+  onApplicationShutdown(): void {
     this.agent.destroy();
   }
 
