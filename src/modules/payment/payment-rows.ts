@@ -36,7 +36,8 @@ export async function recordedPayment(
 
 /**
  * Records a payment unless its order's attempt has one already: its creation time, or null when
- * another run of the attempt recorded it first.
+ * another run of the attempt recorded it first. Only once the order's fraud decision has
+ * committed: PaymentService.settle looks for a recorded payment only for an order decided before.
  */
 export async function recordPayment(
   manager: EntityManager,
