@@ -14,7 +14,7 @@ export interface FraudCheckRequest {
 }
 
 /** A verdict, and whether this check decided it or found it decided by an earlier one. */
-export interface FraudDecision extends FraudAssessment {
+export interface FraudCheckResult extends FraudAssessment {
   /** The order was checked before: a payment of it may be recorded already. */
   decidedBefore: boolean;
 }
@@ -36,7 +36,7 @@ export class FraudCheckService {
    * shopper, and never two in one transaction), so two concurrent orders cannot both slip under
    * a window limit.
    */
-  check(request: FraudCheckRequest): Promise<FraudDecision> {
+  check(request: FraudCheckRequest): Promise<FraudCheckResult> {
     const attributes = { 'order.id': request.orderId };
     return inSpan('fraud check', { attributes }, async (span) => {
       const assessment = await this.decide(request);
@@ -45,7 +45,7 @@ export class FraudCheckService {
     });
   }
 
-  private decide(request: FraudCheckRequest): Promise<FraudDecision> {
+  private decide(request: FraudCheckRequest): Promise<FraudCheckResult> {
     const shopper = { key: request.userId };
     return this.unitOfWork.runInGroup(
       'fraud checks',
