@@ -1,13 +1,16 @@
 // Unit specs live beside the code (the alert rules' beside the rules, the benchmark's beside
 // the benchmark, the drills' beside the drills); end-to-end tests boot the real app against
 // PostgreSQL.
-// cockatiel ships ES modules only; compiled to CommonJS like our own code, since Jest can
-// require() an ES module natively only from Node 24.9 on.
+// cockatiel and content-disposition (which @fastify/static, serving Swagger UI, requires) ship ES
+// modules only; compiled to CommonJS like our own code, since Jest can require() an ES module
+// natively only from Node 24.9 on.
 const transform = {
   '^.+\\.ts$': ['@swc/jest'],
-  '/node_modules/cockatiel/.+\\.js$': ['@swc/jest'],
+  '/node_modules/(cockatiel|content-disposition)/.+\\.js$': ['@swc/jest'],
 };
-const transformIgnorePatterns = ['/node_modules/(?!cockatiel/)'];
+const transformIgnorePatterns = [
+  '^(?!.*/node_modules/(cockatiel|content-disposition)/).*/node_modules/',
+];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,9 +1,9 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost, NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { NextFunction, Request, Response } from 'express';
+import cors from 'cors';
 import { Logger } from 'nestjs-pino';
 import { register } from 'prom-client';
 import { AppModule } from './app.module';
@@ -22,19 +22,21 @@ import { InstanceAddress } from './http/instance-address';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { PropagateHandlerErrors } from './messaging/propagate-handler-errors';
-import { traceRequest } from './http/trace-request';
+import { nameSpansByRoute, traceRequest } from './http/trace-request';
+import { answerJson, Middleware, pathOf } from './http/node-http';
+import { takeBodiesFromJsonBody } from './http/json-body.middleware';
 import { ensureTraceIds } from './runtime/tracing/start-tracing';
 
 /** A worker-only instance serves its health, metrics and internal callbacks, not the API. */
-function workerOnly(request: Request, response: Response, next: NextFunction): void {
-  if (/^\/(health|metrics|internal)(\/|$)/.test(request.path)) return next();
-  response.status(404).json({
+const workerOnly: Middleware = (request, response, next) => {
+  if (/^\/(health|metrics|internal)(\/|$)/.test(pathOf(request))) return next();
+  answerJson(response, 404, {
     statusCode: 404,
     error: 'Not Found',
     message:
       'This instance runs the worker role only (APP_ROLES=worker); send API calls to an api instance.',
   });
-}
+};
 
 /**
  * Builds, starts and listens: the one way an instance comes up, used by main.ts and by the
@@ -45,17 +47,21 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   // would otherwise fail with "already registered".
   register.clear();
   ensureTraceIds();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    bufferLogs: true,
+  const adapter = new FastifyAdapter({
     // Open SSE streams never end on their own; without this they would hold shutdown.
     forceCloseConnections: true,
   });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
+  const fastify = app.getHttpAdapter().getInstance();
+  takeBodiesFromJsonBody(fastify);
+  nameSpansByRoute(fastify);
   app.use(traceRequest);
   // Before anything that can refuse a request, so a browser can read the refusal.
-  if (config.http.corsOrigins.length > 0) app.enableCors(corsOptions(config.http.corsOrigins));
+  if (config.http.corsOrigins.length > 0) app.use(cors(corsOptions(config.http.corsOrigins)));
   app.use(securityHeaders());
   app.use(app.get(HttpDrain).middleware);
   if (!config.roles.api) app.use(workerOnly);
@@ -118,7 +124,8 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   await app.startAllMicroservices();
   const server: Server = app.getHttpServer();
   applyServerLimits(server, config.http);
-  await app.listen(config.http.port);
+  // Every interface, IPv4 and IPv6, as Node listens by default (Fastify's default: localhost).
+  await app.listen(config.http.port, '::');
   app.get(InstanceAddress).listeningOn(server.address() as AddressInfo);
   return app;
 }

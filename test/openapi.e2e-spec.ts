@@ -195,18 +195,24 @@ describe('the OpenAPI document a frontend generates its client from', () => {
   });
 });
 
-/** The routes Express serves, as `method /path/{param}`. */
+/** The routes Fastify serves, as `method /path/{param}`, read off its printed route tree. */
 function servedRoutes({ app }: TestApp): string[] {
-  const express = app.getHttpAdapter().getInstance() as {
-    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  const fastify = app.getHttpAdapter().getInstance() as {
+    printRoutes(options: { commonPrefix: boolean }): string;
   };
-  const routes = express.router.stack.flatMap(({ route }) =>
-    // Middleware for every path (the JSON body's) is mounted as a wildcard route.
-    route && !route.path.includes('{*')
-      ? Object.keys(route.methods).map((method) => `${method} ${openApiPath(route.path)}`)
-      : [],
-  );
-  // Middleware for some routes (the accept timer's) is mounted as a route of its own beside them.
+  const paths: string[] = [];
+  const routes: string[] = [];
+  for (const line of fastify.printRoutes({ commonPrefix: false }).split('\n')) {
+    // '│   └── /:id (GET, HEAD)': four columns of the tree per level, then the path's next part.
+    const node = /^([│ ]*)[├└]── (\S+)(?: \(([^)]+)\))?$/.exec(line);
+    if (!node) continue;
+    const depth = node[1].length / 4;
+    paths[depth] = (depth > 0 ? paths[depth - 1] : '') + node[2];
+    for (const method of node[3]?.split(', ') ?? []) {
+      // Fastify answers HEAD for every GET route, as Express did.
+      if (method !== 'HEAD') routes.push(`${method.toLowerCase()} ${openApiPath(paths[depth])}`);
+    }
+  }
   return [...new Set(routes)];
 }
 

@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { CorsOptions } from 'cors';
 import helmet from 'helmet';
 
 /**
@@ -23,12 +23,11 @@ export function securityHeaders(): ReturnType<typeof helmet> {
 }
 
 /**
- * CORS for a frontend served from another origin: only the listed origins, no cookies (shoppers
+ * CORS for a frontend served from another origin (the `cors` middleware, answering a preflight
+ * before any route): only the listed origins, no cookies (shoppers
  * are named by header), and the headers a shop needs to read from answers.
  */
-export function corsOptions(
-  origins: string[],
-): Parameters<NestExpressApplication['enableCors']>[0] {
+export function corsOptions(origins: string[]): CorsOptions {
   return {
     origin: origins,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],

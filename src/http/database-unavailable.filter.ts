@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
-import { Response } from 'express';
+import type { FastifyReply } from 'fastify';
+import { ServerResponse } from 'node:http';
+import { answerJson } from './node-http';
 import { DatabaseOutage } from '../database/database-outage';
 
 /** Long enough for a database restart or failover, short enough that a shopper waits. */
@@ -24,15 +26,15 @@ export class DatabaseUnavailableFilter implements ExceptionFilter {
       return;
     }
     const status = HttpStatus.SERVICE_UNAVAILABLE;
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .setHeader('Retry-After', String(RETRY_AFTER_SECONDS))
-      .json({
+    answerJson(
+      host.switchToHttp().getResponse<FastifyReply | ServerResponse>(),
+      status,
+      {
         statusCode: status,
         error: 'Service Unavailable',
         message: `The database is unreachable; retry in ${RETRY_AFTER_SECONDS} seconds.`,
-      });
+      },
+      { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    );
   }
 }

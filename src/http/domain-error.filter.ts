@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
-import { Response } from 'express';
+import type { FastifyReply } from 'fastify';
+import { ServerResponse } from 'node:http';
+import { answerJson } from './node-http';
 import { DomainError, DomainErrorKind } from '../runtime/domain-error';
 
 const STATUS: Record<DomainErrorKind, HttpStatus> = {
@@ -15,15 +17,19 @@ const STATUS: Record<DomainErrorKind, HttpStatus> = {
 export class DomainErrorFilter implements ExceptionFilter {
   catch(error: DomainError, host: ArgumentsHost): void {
     const status = STATUS[error.kind];
-    const response = host.switchToHttp().getResponse<Response>();
-    if (error.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(error.retryAfterSeconds));
-    }
-    response.status(status).json({
-      statusCode: status,
-      error: error.name.replace(/Error$/, ''),
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-    });
+    const response = host.switchToHttp().getResponse<FastifyReply | ServerResponse>();
+    answerJson(
+      response,
+      status,
+      {
+        statusCode: status,
+        error: error.name.replace(/Error$/, ''),
+        message: error.message,
+        ...(error.details ? { details: error.details } : {}),
+      },
+      error.retryAfterSeconds === undefined
+        ? {}
+        : { 'Retry-After': String(error.retryAfterSeconds) },
+    );
   }
 }

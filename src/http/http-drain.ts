@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { NextFunction, Request, Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
-import { Server } from 'node:http';
+import { IncomingMessage, Server } from 'node:http';
+import { answerJson, Middleware, pathOf } from './node-http';
 import { ShutdownDeadline } from '../runtime/shutdown-deadline';
 
 /**
@@ -28,14 +28,18 @@ export class HttpDrain implements BeforeApplicationShutdown {
   }
 
   /** Counts requests under way, and turns new ones away while draining. */
-  readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
+  readonly middleware: Middleware = (request, response, next) => {
     if (this.draining) {
-      response.setHeader('Connection', 'close');
-      response.status(503).json({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        message: 'This instance is shutting down; retry, another instance will answer.',
-      });
+      answerJson(
+        response,
+        503,
+        {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'This instance is shutting down; retry, another instance will answer.',
+        },
+        { Connection: 'close' },
+      );
       return;
     }
     if (isEventStream(request)) return next();
@@ -64,9 +68,9 @@ export class HttpDrain implements BeforeApplicationShutdown {
 }
 
 /** SSE streams never end on their own: they are not waited for. */
-function isEventStream(request: Request): boolean {
+function isEventStream(request: IncomingMessage): boolean {
   return (
     (request.headers.accept ?? '').includes('text/event-stream') ||
-    /\/events\/?$/.test(request.path)
+    /\/events\/?$/.test(pathOf(request))
   );
 }

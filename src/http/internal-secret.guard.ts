@@ -5,7 +5,8 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
-import { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import { headerOf } from './node-http';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { secretMatches } from './secret-matches';
@@ -18,7 +19,8 @@ export class InternalSecretGuard implements CanActivate {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const given = context.switchToHttp().getRequest<Request>().header(INTERNAL_SECRET_HEADER) ?? '';
+    const given =
+      headerOf(context.switchToHttp().getRequest<FastifyRequest>(), INTERNAL_SECRET_HEADER) ?? '';
     if (!secretMatches(given, this.config.callbacks.internalSecret)) {
       throw new UnauthorizedException('Internal endpoint: the X-Internal-Secret does not match.');
     }

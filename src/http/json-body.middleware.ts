@@ -7,11 +7,13 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { json } from 'body-parser';
-import { NextFunction, Request, RequestHandler, Response } from 'express';
-import { STATUS_CODES } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { IncomingMessage, STATUS_CODES } from 'node:http';
+import typeIs from 'type-is';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { bodyShapeProblem } from './body-shape';
+import { Middleware } from './node-http';
 
 /**
  * What body-parser and raw-body fail with (body-parser's README, "Errors"): an http-errors
@@ -32,7 +34,7 @@ function isBodyReadError(error: unknown): error is BodyReadError {
 }
 
 /** A client's request carries a body when it says so, by its length or by chunks. */
-function carriesBody(request: Request): boolean {
+function carriesBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
   return (
     request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
@@ -40,7 +42,7 @@ function carriesBody(request: Request): boolean {
 }
 
 /** Why a body could not be read, said so the client knows what to change. */
-function messageOf(error: BodyReadError, request: Request): string {
+function messageOf(error: BodyReadError, request: IncomingMessage): string {
   switch (error.type) {
     case 'entity.too.large':
       return `Request body is larger than the limit of ${error.limit} bytes.`;
@@ -66,7 +68,7 @@ function messageOf(error: BodyReadError, request: Request): string {
  * answers without logging it as a server error. A 5xx (a stream already read by someone else)
  * stays what it is: ours to fix.
  */
-export function clientErrorOf(error: unknown, request: Request): unknown {
+export function clientErrorOf(error: unknown, request: IncomingMessage): unknown {
   if (!isBodyReadError(error) || error.status >= 500) return error;
   const status = error.status;
   return new HttpException(
@@ -80,11 +82,11 @@ export function clientErrorOf(error: unknown, request: Request): unknown {
  * a body that was never read), at most `limit` once decompressed, at most `maxDepth` objects
  * and arrays deep, and without keys validation would never see.
  */
-export function jsonBody({ limit, maxDepth }: { limit: string; maxDepth: number }): RequestHandler {
+export function jsonBody({ limit, maxDepth }: { limit: string; maxDepth: number }): Middleware {
   const parse = json({ limit });
-  return (request: Request, response: Response, next: NextFunction) => {
+  return (request: IncomingMessage & { body?: unknown }, response, next) => {
     if (!carriesBody(request)) return next();
-    if (!request.is('application/json')) {
+    if (!typeIs(request, ['application/json'])) {
       const given = request.headers['content-type'] ?? 'no Content-Type';
       return next(
         new UnsupportedMediaTypeException(
@@ -122,9 +124,20 @@ export function jsonBody({ limit, maxDepth }: { limit: string; maxDepth: number 
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
-  readonly use: RequestHandler;
+  readonly use: Middleware;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.use = jsonBody({ limit: config.http.bodyLimit, maxDepth: config.http.bodyMaxDepth });
   }
+}
+
+/**
+ * Fastify takes each body as jsonBody read it: its own parsers would read the stream again (and
+ * refuse what jsonBody answers in its own words).
+ */
+export function takeBodiesFromJsonBody(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    done(null, (request.raw as { body?: unknown }).body);
+  });
 }

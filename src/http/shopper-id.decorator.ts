@@ -6,8 +6,9 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiErrors } from './api-errors';
+import { headerOf } from './node-http';
 
 export const SHOPPER_HEADER = 'x-user-id';
 const SHOPPER_ID = /^[A-Za-z0-9_.@:-]{1,64}$/;
@@ -17,7 +18,7 @@ const SHOPPER_ID = /^[A-Za-z0-9_.@:-]{1,64}$/;
  * malformed: 400. A shopper only ever sees their own cart and orders.
  */
 export const ShopperId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const value = ctx.switchToHttp().getRequest<Request>().header(SHOPPER_HEADER);
+  const value = headerOf(ctx.switchToHttp().getRequest<FastifyRequest>(), SHOPPER_HEADER);
   if (value === undefined || value === '') {
     throw new UnauthorizedException(
       'The X-User-Id header is required (set by the upstream gateway).',

@@ -4,6 +4,7 @@ import type { Options } from 'pino-http';
 import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
+import { orderAnswerOf } from './order-answer';
 import { currentTraceId } from './tracing/trace-context';
 
 /**
@@ -77,7 +78,7 @@ function pinoHttpOptions(config: AppConfig): Options {
       return traceId && !('traceId' in logger.bindings()) ? { traceId } : {};
     },
     customProps: (_request, response) => {
-      const orderId = (response as { locals?: { orderId?: string } }).locals?.orderId;
+      const orderId = orderAnswerOf(response)?.orderId;
       return orderId ? { orderId } : {};
     },
     autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },

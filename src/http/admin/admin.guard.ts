@@ -7,7 +7,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
-import { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
+import { headerOf } from '../node-http';
 import { ApiErrors } from '../api-errors';
 import { AdminIdentities } from './admin-identities';
 
@@ -15,7 +16,7 @@ import { AdminIdentities } from './admin-identities';
 export const ADMIN_AUTH = 'admin';
 
 /** A request the AdminGuard let through, with the admin it names. */
-export type AdminRequest = Request & { admin?: { name: string } };
+export type AdminRequest = FastifyRequest & { admin?: { name: string } };
 
 // RFC 9110 §11.1: the scheme name is case-insensitive.
 const BEARER = /^bearer +(\S+) *$/i;
@@ -27,7 +28,7 @@ export class AdminGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    const credential = BEARER.exec(request.header('authorization') ?? '')?.[1];
+    const credential = BEARER.exec(headerOf(request, 'authorization') ?? '')?.[1];
     if (!credential) {
       throw new UnauthorizedException(
         'Admin endpoints need Authorization: Bearer <an admin token, or a JWT from the identity provider>.',

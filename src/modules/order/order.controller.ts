@@ -21,7 +21,8 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Response } from 'express';
+import type { FastifyReply } from 'fastify';
+import { recordOrderAnswer } from '../../runtime/order-answer';
 import {
   concat,
   EMPTY,
@@ -96,9 +97,9 @@ export class OrderController {
     @ShopperId() userId: string,
     @IdempotencyKey() key: string,
     @Body() request: PlaceOrderRequest,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
-    return this.answer(await this.placing.place(userId, key, request), response);
+    return this.answer(await this.placing.place(userId, key, request), reply);
   }
 
   @Post(':id/payment-retries')
@@ -127,19 +128,19 @@ export class OrderController {
     @Param('id', uuid) id: string,
     @IdempotencyKey() key: string,
     @Body() request: RetryPaymentRequest,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
-    return this.answer(await this.retrying.retry(userId, id, key, request), response);
+    return this.answer(await this.retrying.retry(userId, id, key, request), reply);
   }
 
-  private answer({ order, replayed }: PlacedOrder, response: Response): OrderView {
-    response.locals.orderId = order.id;
-    response.locals.checkoutMode = order.mode;
-    response.status(
-      replayed ? HttpStatus.OK : isFinal(order.status) ? HttpStatus.CREATED : HttpStatus.ACCEPTED,
-    );
-    response.setHeader('Location', order.links.self);
-    if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+  private answer({ order, replayed }: PlacedOrder, reply: FastifyReply): OrderView {
+    recordOrderAnswer(reply, { orderId: order.id, checkoutMode: order.mode });
+    void reply
+      .code(
+        replayed ? HttpStatus.OK : isFinal(order.status) ? HttpStatus.CREATED : HttpStatus.ACCEPTED,
+      )
+      .header('Location', order.links.self);
+    if (replayed) void reply.header('Idempotent-Replayed', 'true');
     return order;
   }
 

@@ -1,12 +1,13 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { NextFunction, Request, Response } from 'express';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Histogram, Summary } from 'prom-client';
+import { orderAnswerOf } from '../order-answer';
 import { Metrics } from './metric-names';
 
 /**
  * Times an order's acceptance from request to the last byte of the answer, labelled with the
- * status actually sent and the checkout mode the handler recorded in `response.locals`.
+ * status actually sent and the checkout mode of the order the answer placed.
  *
  * A middleware, not an interceptor: a route with an interceptor runs every request through
  * Nest's interceptor chain (RxJS streams, two `AsyncResource.bind` each, which Node 20 also
@@ -19,10 +20,10 @@ export class AcceptLatencyMiddleware implements NestMiddleware {
     @InjectMetric(Metrics.acceptRecentSeconds) private readonly recent: Summary,
   ) {}
 
-  use(_request: Request, response: Response, next: NextFunction): void {
+  use(_request: IncomingMessage, response: ServerResponse, next: () => void): void {
     const stop = this.seconds.startTimer();
     response.once('finish', () => {
-      const mode = (response.locals.checkoutMode as string | undefined) ?? 'none';
+      const mode = orderAnswerOf(response)?.checkoutMode ?? 'none';
       const seconds = stop({ mode, status: String(response.statusCode) });
       if (response.statusCode === 201 || response.statusCode === 202) this.recent.observe(seconds);
     });

@@ -1,5 +1,4 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -9,8 +8,7 @@ const PROBES = /^\/(health|metrics)(\/|$|\?)/;
 
 /**
  * Starts the Node SDK, which records spans and exports them as the OTEL_* variables say
- * (exporter, endpoint, sampler, resource), with the instrumentations of http, express, Nest
- * and pg.
+ * (exporter, endpoint, sampler, resource), with the instrumentations of http, Nest and pg.
  */
 export function startSpanExport(env: NodeJS.ProcessEnv): NodeSDK {
   const sdk = new NodeSDK({
@@ -21,8 +19,6 @@ export function startSpanExport(env: NodeJS.ProcessEnv): NodeSDK {
         // Background work (health probes of the gateway, polls) starts no trace of its own.
         requireParentforOutgoingSpans: true,
       }),
-      // Each middleware (CORS, helmet, the drain, the body) would be a span of every request.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       new NestInstrumentation(),
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       // No undici (fetch) instrumentation: the one fetch, a worker's callback, has a client span

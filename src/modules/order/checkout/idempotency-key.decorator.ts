@@ -5,14 +5,15 @@ import {
   ExecutionContext,
 } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiErrors } from '../../../http/api-errors';
+import { headerOf } from '../../../http/node-http';
 
 const KEY = /^[\x21-\x7e]{1,128}$/;
 
 /** The `Idempotency-Key` header: required, 1-128 printable ASCII characters. */
 export const IdempotencyKey = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const value = ctx.switchToHttp().getRequest<Request>().header('idempotency-key');
+  const value = headerOf(ctx.switchToHttp().getRequest<FastifyRequest>(), 'idempotency-key');
   if (value === undefined || value === '') {
     throw new BadRequestException(
       'The Idempotency-Key header is required: send a new unique value (a UUID) per order, ' +

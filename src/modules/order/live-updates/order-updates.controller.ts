@@ -12,7 +12,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { InternalSecretGuard } from '../../../http/internal-secret.guard';
 import { OrderStreams } from './order-streams';
 
@@ -73,9 +73,9 @@ export class OrderUpdatesController {
 
   @Post(ORDER_UPDATES_PATH)
   @HttpCode(HttpStatus.NO_CONTENT)
-  push(@Body() body: OrderUpdates, @Res({ passthrough: true }) response: Response): void {
+  push(@Body() body: OrderUpdates, @Res({ passthrough: true }) reply: FastifyReply): void {
     const updates = body.updates ?? [{ orderId: body.orderId!, event: body.event! }];
     const reached = updates.map(({ orderId, event }) => this.streams.push(orderId, event));
-    response.setHeader(STREAMS_REACHED_HEADER, reached.join(','));
+    void reply.header(STREAMS_REACHED_HEADER, reached.join(','));
   }
 }
