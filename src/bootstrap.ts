@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cors from 'cors';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { register } from 'prom-client';
 import { AppModule } from './app.module';
@@ -50,6 +51,16 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
     // Open SSE streams never end on their own; without this they would hold shutdown.
     forceCloseConnections: true,
+    routerOptions: {
+      // As the API has always answered: /orders/ is /orders.
+      ignoreTrailingSlash: true,
+      // A path parameter of any length reaches the pipe that says what is wrong with it, where
+      // Fastify would answer a bare 414 past 100 characters.
+      maxParamLength: 2048,
+    },
+    // A path that does not decode (`/orders/%zz`), in the shape of every other error.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
+      answerJson(reply, 400, { statusCode: 400, error: 'Bad Request', message: error.message }),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,

@@ -137,6 +137,33 @@ describe('the public API at the edge: hostile or clumsy clients get a 4xx', () =
     ]);
   });
 
+  it('reads a path as a client may write it, and answers one it cannot read in the usual shape', async () => {
+    const long = await app
+      .http()
+      .get(`/orders/${'a'.repeat(300)}`)
+      .set('X-User-Id', shopper.id);
+    expect([long.status, long.body]).toEqual([400, errorShape(400, expect.stringMatching(/uuid/))]);
+    const undecodable = await app.http().get('/orders/%zz').set('X-User-Id', shopper.id);
+    expect([undecodable.status, undecodable.body]).toEqual([
+      400,
+      errorShape(400, expect.stringMatching(/%zz/)),
+    ]);
+    const sku = await newProduct(app.db, { stock: 3 });
+    const slash = await app
+      .http()
+      .post('/cart/items/')
+      .set('X-User-Id', shopper.id)
+      .send({ sku, quantity: 1 });
+    expect(slash.status).toBe(200);
+    // No body, so a Content-Type that names nothing is not read, as it never was.
+    const removed = await app
+      .http()
+      .delete(`/cart/items/${sku}`)
+      .set('X-User-Id', shopper.id)
+      .set('Content-Type', 'json');
+    expect(removed.status).toBe(200);
+  });
+
   it('sends security headers on the API, and keeps the admin console its own policy', async () => {
     const api = await app.http().get('/products');
     expect(api.headers['x-powered-by']).toBeUndefined();
@@ -383,6 +410,19 @@ describe('what a hostile client leaves in the log', () => {
     await server.ready();
   }, 60_000);
   afterAll(() => server.stop());
+
+  it('leaves health probes and metric scrapes out of the log', async () => {
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      expect((await fetch(`${server.url}${path}`)).status).toBe(200);
+    }
+    // A request that is logged, after them: once its line is there, theirs would be too.
+    expect((await fetch(`${server.url}/no-such-route?probe=last`)).status).toBe(404);
+    const url = (line: Record<string, unknown>) => (line.req as { url?: string } | undefined)?.url;
+    const lines = await server.logLinesUntil((all) =>
+      all.some((line) => url(line)?.startsWith('/no-such-route') === true),
+    );
+    expect(lines.map(url).filter((logged) => /^\/(health|metrics)/.test(logged ?? ''))).toEqual([]);
+  });
 
   it('logs a query string with its values redacted', async () => {
     const answer = await fetch(`${server.url}/admin/mode?token=secret123`);

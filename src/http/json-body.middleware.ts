@@ -85,7 +85,11 @@ export function clientErrorOf(error: unknown, request: IncomingMessage): unknown
 export function jsonBody({ limit, maxDepth }: { limit: string; maxDepth: number }): Middleware {
   const parse = json({ limit });
   return (request: IncomingMessage & { body?: unknown }, response, next) => {
-    if (!carriesBody(request)) return next();
+    if (!carriesBody(request)) {
+      // Nothing to read, so nothing to say of it: Fastify would refuse a malformed type anyway.
+      delete request.headers['content-type'];
+      return next();
+    }
     if (!typeIs(request, ['application/json'])) {
       const given = request.headers['content-type'] ?? 'no Content-Type';
       return next(

@@ -81,7 +81,14 @@ function pinoHttpOptions(config: AppConfig): Options {
       const orderId = orderAnswerOf(response)?.orderId;
       return orderId ? { orderId } : {};
     },
-    autoLogging: { ignore: (request) => /^\/(health|metrics)/.test(request.url ?? '') },
+    autoLogging: {
+      // A middleware mounted on every path sees the URL past its mount point (middie's); the
+      // whole of it is in originalUrl.
+      ignore: (request) =>
+        /^\/(health|metrics)/.test(
+          (request as { originalUrl?: string }).originalUrl ?? request.url ?? '',
+        ),
+    },
     // 'silent' below the level in force: pino-http then skips the line's bindings altogether.
     customLogLevel: (_request, response, error) => {
       const level = responseLevel(response.statusCode, error);
