@@ -4,7 +4,6 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cors from 'cors';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { register } from 'prom-client';
 import { AppModule } from './app.module';
@@ -25,6 +24,7 @@ import { AddressInfo } from 'node:net';
 import { PropagateHandlerErrors } from './messaging/propagate-handler-errors';
 import { nameSpansByRoute, traceRequest } from './http/trace-request';
 import { answerJson, Middleware, pathOf } from './http/node-http';
+import { answerUnroutable, MAX_PARAM_LENGTH } from './http/unroutable-path';
 import { takeBodiesFromJsonBody } from './http/json-body.middleware';
 import { ensureTraceIds } from './runtime/tracing/start-tracing';
 
@@ -54,13 +54,11 @@ export async function bootstrap(config: AppConfig): Promise<INestApplication> {
     routerOptions: {
       // As the API has always answered: /orders/ is /orders.
       ignoreTrailingSlash: true,
-      // A path parameter of any length reaches the pipe that says what is wrong with it, where
-      // Fastify would answer a bare 414 past 100 characters.
-      maxParamLength: 2048,
+      // A path parameter of any reasonable length reaches the pipe that says what is wrong
+      // with it.
+      maxParamLength: MAX_PARAM_LENGTH,
     },
-    // A path that does not decode (`/orders/%zz`), in the shape of every other error.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
-      answerJson(reply, 400, { statusCode: 400, error: 'Bad Request', message: error.message }),
+    frameworkErrors: answerUnroutable,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,

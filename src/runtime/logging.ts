@@ -85,7 +85,7 @@ function pinoHttpOptions(config: AppConfig): Options {
       // A middleware mounted on every path sees the URL past its mount point (middie's); the
       // whole of it is in originalUrl.
       ignore: (request) =>
-        /^\/(health|metrics)/.test(
+        /^\/(health|metrics)(\/|\?|$)/.test(
           (request as { originalUrl?: string }).originalUrl ?? request.url ?? '',
         ),
     },
