@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import pretty from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
 import { orderAnswerOf } from './order-answer';
+import { isProbe } from './probes';
 import { currentTraceId } from './tracing/trace-context';
 
 /**
@@ -85,9 +86,7 @@ function pinoHttpOptions(config: AppConfig): Options {
       // A middleware mounted on every path sees the URL past its mount point (middie's); the
       // whole of it is in originalUrl.
       ignore: (request) =>
-        /^\/(health|metrics)(\/|\?|$)/.test(
-          (request as { originalUrl?: string }).originalUrl ?? request.url ?? '',
-        ),
+        isProbe((request as { originalUrl?: string }).originalUrl ?? request.url),
     },
     // 'silent' below the level in force: pino-http then skips the line's bindings altogether.
     customLogLevel: (_request, response, error) => {

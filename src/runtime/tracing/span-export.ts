@@ -2,9 +2,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-
-/** What answers /health and /metrics: scraped every few seconds, never part of an order. */
-const PROBES = /^\/(health|metrics)(\/|$|\?)/;
+import { isProbe } from '../probes';
 
 /**
  * Starts the Node SDK, which records spans and exports them as the OTEL_* variables say
@@ -15,7 +13,7 @@ export function startSpanExport(env: NodeJS.ProcessEnv): NodeSDK {
     serviceName: env.OTEL_SERVICE_NAME ? undefined : 'peak-checkout',
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => PROBES.test(request.url ?? ''),
+        ignoreIncomingRequestHook: (request) => isProbe(request.url),
         // Background work (health probes of the gateway, polls) starts no trace of its own.
         requireParentforOutgoingSpans: true,
       }),
