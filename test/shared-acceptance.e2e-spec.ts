@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Response } from 'supertest';
 import { Shopper } from './support/shopper';
@@ -35,6 +36,22 @@ async function checkOutWhileHeld(app: TestApp, sku: string, shoppers: Shopper[])
   }
 }
 
+/** `during`'s result, and how many statements the app sent meanwhile whose text has `part`. */
+async function sentWhile<T>(part: string, during: () => Promise<T>): Promise<[T, number]> {
+  const query = Client.prototype.query;
+  let sent = 0;
+  Client.prototype.query = function (this: Client, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+    if (text?.includes(part)) sent++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    return [await during(), sent];
+  } finally {
+    Client.prototype.query = query;
+  }
+}
+
 const statusesOf = (answers: Response[]) => answers.map((answer) => answer.status);
 
 describe('checkouts that arrive together', () => {
@@ -46,14 +63,16 @@ describe('checkouts that arrive together', () => {
   });
   afterAll(() => app.close());
 
-  it('are accepted in shared transactions, each order whole', async () => {
+  it('are accepted in shared transactions, each order whole, the shelf taken once for all', async () => {
     const sku = await newProduct(app.db, { stock: SHOPPERS });
     const shoppers = await shoppersWith(
       app,
       Array.from({ length: SHOPPERS }, () => [sku]),
     );
 
-    const answers = await checkOutWhileHeld(app, sku, shoppers);
+    const [answers, reservations] = await sentWhile('UPDATE products SET stock = stock -', () =>
+      checkOutWhileHeld(app, sku, shoppers),
+    );
 
     expect(statusesOf(answers)).toEqual(answers.map(() => 202));
     const ids = answers.map((a) => a.body.id as string);
@@ -66,6 +85,8 @@ describe('checkouts that arrive together', () => {
     );
     expect({ orders, lines }).toEqual({ orders: SHOPPERS, lines: SHOPPERS });
     expect(transactions).toBeLessThan(SHOPPERS / 2);
+    // The orders of a transaction take the product's row in one statement, not one each.
+    expect(reservations).toBe(transactions);
     const [{ held }] = await app.db.query(
       `SELECT count(*)::int AS held FROM stock_reservations WHERE order_id = ANY($1)`,
       [ids],

@@ -5,6 +5,11 @@ import { QueryFailedError, QueryRunner } from 'typeorm';
 export interface LastStatement {
   text: string;
   values: unknown[];
+  /**
+   * Statements of its kind, from the units of a shared transaction, as fewer that do the work of
+   * all (see inFewerStatements): given each one's values, in order. One function per kind.
+   */
+  together?: (valuesOfEach: unknown[][]) => LastStatement[];
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   commitWith,
   LastStatement,
 } from '../database/pipelined-transaction';
+import { inFewerStatements } from '../database/statements-together';
 import { CommitStep } from './commit-step';
 import { currentDelivery, Delivery } from './delivery';
 import { DeliveryFailedError } from './delivery-failed.error';
@@ -218,7 +219,8 @@ export class UnitOfWork {
    * then sends the statements it leaves for the end with the COMMIT. A failed one means
    * PostgreSQL rolled the transaction back; its step's refusal is asked for once the connection
    * is released. `shared`: several units' work, asking statements side by side (see
-   * coalescingWrites); its failure is not told as a refusal, as each unit then runs alone.
+   * coalescingWrites) and their last statements of a kind as one (inFewerStatements); its
+   * failure is not told as a refusal, as each unit then runs alone.
    */
   private async inTransaction<T>(
     work: (manager: EntityManager) => Promise<{ done: T; last: CommitStep[] }>,
@@ -226,6 +228,7 @@ export class UnitOfWork {
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let refused: Refused | undefined;
+    let sharedFailure: QueryFailedError | undefined;
     let done: T;
     let stopCoalescing = () => {};
     try {
@@ -246,13 +249,16 @@ export class UnitOfWork {
         ),
       );
       try {
-        const failures = await commitWith(
-          runner,
-          sent.map(({ statement }) => statement),
-        );
-        refused = failures
-          .map((failure, at) => (failure ? { ...sent[at], failure } : undefined))
-          .find((failed) => failed !== undefined);
+        const statements = sent.map(({ statement }) => statement);
+        if (shared) {
+          const failure = (await commitWith(runner, inFewerStatements(statements))).find(Boolean);
+          if (failure) sharedFailure = failure;
+        } else {
+          const failures = await commitWith(runner, statements);
+          refused = failures
+            .map((failure, at) => (failure ? { ...sent[at], failure } : undefined))
+            .find((failed) => failed !== undefined);
+        }
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         throw error;
@@ -261,9 +267,8 @@ export class UnitOfWork {
       stopCoalescing();
       await runner.release();
     }
-    if (refused) {
-      throw shared ? refused.failure : await refused.step.refusal(refused.failure, refused.index);
-    }
+    if (sharedFailure) throw sharedFailure;
+    if (refused) throw await refused.step.refusal(refused.failure, refused.index);
     return done;
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { LastStatement } from '../../database/pipelined-transaction';
+import { columnsOf } from '../../database/statements-together';
 import { CommitStep } from '../commit-step';
 import { Envelope } from '../envelope';
 
@@ -21,6 +23,12 @@ export interface OutboxMessage {
 }
 
 const STAGE = `INSERT INTO outbox (message_id, topic, key, envelope) VALUES ($1, $2, $3, $4::jsonb)`;
+/** Many messages, in order: the outbox rows of the units sharing a transaction, in one statement. */
+const STAGE_MANY = `INSERT INTO outbox (message_id, topic, key, envelope)
+                    SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::jsonb[])`;
+const stagedTogether = (valuesOfEach: unknown[][]): LastStatement[] => [
+  { text: STAGE_MANY, values: columnsOf(valuesOfEach) },
+];
 
 /** Writes messages for Kafka into the outbox, inside the transaction that produced them. */
 @Injectable()
@@ -39,6 +47,7 @@ export class Outbox {
       statements: envelopes.map((envelope) => ({
         text: STAGE,
         values: [envelope.id, envelope.type, envelope.key, JSON.stringify(envelope)],
+        together: stagedTogether,
       })),
       // Nothing to refuse: a failed row is the database's error, as any query's.
       refusal: (failure) => Promise.resolve(failure),

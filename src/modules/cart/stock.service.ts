@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { LastStatement } from '../../database/pipelined-transaction';
 import { returningRows } from '../../database/returning-rows';
+import { columnsOf } from '../../database/statements-together';
 import { CommitStep } from '../../messaging';
 import { InsufficientStockError, StockStillHeldError, UnknownProductError } from './cart.errors';
 import { bySku } from './by-sku';
@@ -17,6 +19,39 @@ import { StockReservation } from './stock-reservation.entity';
 const RESERVE = `WITH taken AS (UPDATE products SET stock = stock - $2, updated_at = now() WHERE sku = $1)
                  INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
                  VALUES ($3, $1, $4, $2, 'RESERVED')`;
+/**
+ * Takes $2 units of product $1 off the shelf for orders $3 of shoppers $4, $5 units each: the
+ * reservations of one SKU by the orders sharing a transaction, in one statement.
+ */
+const RESERVE_FOR_MANY = `WITH taken AS (UPDATE products SET stock = stock - $2, updated_at = now() WHERE sku = $1)
+                          INSERT INTO stock_reservations (order_id, sku, user_id, quantity, status)
+                          SELECT order_id, $1, user_id, quantity, 'RESERVED'
+                            FROM unnest($3::uuid[], $4::varchar[], $5::int[]) AS held (order_id, user_id, quantity)`;
+
+/** Reservations of many orders, one statement per SKU, in SKU order. */
+function reservationsTogether(valuesOfEach: unknown[][]): LastStatement[] {
+  const bySkuOf = new Map<string, [string, number, string, string][]>();
+  for (const values of valuesOfEach as [string, number, string, string][]) {
+    const ofSku = bySkuOf.get(values[0]);
+    if (ofSku) ofSku.push(values);
+    else bySkuOf.set(values[0], [values]);
+  }
+  return [...bySkuOf.keys()].sort().map((sku) => {
+    const held = bySkuOf.get(sku)!;
+    const [, quantities, orderIds, userIds] = columnsOf(held);
+    return {
+      text: RESERVE_FOR_MANY,
+      values: [
+        sku,
+        held.reduce((units, [, quantity]) => units + quantity, 0),
+        orderIds,
+        userIds,
+        quantities,
+      ],
+    };
+  });
+}
+
 const SHELF_RUN_SHORT = 'products_stock_check';
 const NO_SUCH_PRODUCT = 'stock_reservations_sku_fkey';
 
@@ -59,6 +94,7 @@ export class StockService {
       statements: sorted.map(({ sku, quantity }) => ({
         text: RESERVE,
         values: [sku, quantity, orderId, userId],
+        together: reservationsTogether,
       })),
       lockOrder: sorted.map(({ sku }) => sku),
       refusal: (failure, index) => this.refusalOf(failure, sorted[index]),

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { LastStatement } from '../../database/pipelined-transaction';
+import { columnsOf } from '../../database/statements-together';
 import { UnitOfWork } from '../../messaging';
 import { inSpan } from '../../runtime/tracing/in-span';
 import { CatalogueService } from '../cart';
@@ -21,6 +23,12 @@ export interface FraudCheckResult extends FraudAssessment {
 
 const RECORD_DECISION = `INSERT INTO fraud_decisions (order_id, user_id, decision, reasons, amount_cents)
                          VALUES ($1, $2, $3, $4::jsonb, $5)`;
+/** The decisions of the payments sharing a transaction, in one statement. */
+const RECORD_DECISIONS = `INSERT INTO fraud_decisions (order_id, user_id, decision, reasons, amount_cents)
+                          SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::jsonb[], $5::int[])`;
+const decisionsTogether = (valuesOfEach: unknown[][]): LastStatement[] => [
+  { text: RECORD_DECISIONS, values: columnsOf(valuesOfEach) },
+];
 
 @Injectable()
 export class FraudCheckService {
@@ -84,6 +92,7 @@ export class FraudCheckService {
                 JSON.stringify(assessment.reasons),
                 request.amountCents,
               ],
+              together: decisionsTogether,
             },
           ],
           // Nothing to refuse: a failed insert is the database's error, as any query's.
