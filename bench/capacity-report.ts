@@ -1,4 +1,5 @@
 import { CapacityResult, FAST_GATEWAY } from './capacity';
+import { waitsText } from './postgres-waits';
 import { FlashSaleReport } from './report';
 import { SettleResult } from './settle';
 
@@ -96,8 +97,8 @@ function drainCpu(settled: SettleResult[]): string[] {
 function stepTable(climb: CapacityResult, cpus: number): string[] {
   const parties = [...new Set(climb.steps.flatMap((step) => Object.keys(step.cpuSeconds)))];
   return [
-    `| offered/s | accepted | not accepted | p99 ms | ${parties.map((p) => `CPU ${p}`).join(' | ')} |`,
-    `|---|---|---|---|${parties.map(() => '---').join('|')}|`,
+    `| offered/s | accepted | not accepted | p99 ms | ${parties.map((p) => `CPU ${p}`).join(' | ')} | PostgreSQL backends |`,
+    `|---|---|---|---|${parties.map(() => '---').join('|')}|---|`,
     ...climb.steps.map(
       (step) =>
         `| ${step.offeredPerSecond} | ${step.accepted} | ${step.errors} | ` +
@@ -105,10 +106,14 @@ function stepTable(climb: CapacityResult, cpus: number): string[] {
         parties
           .map((party) => `${((100 * (step.cpuSeconds[party] ?? 0)) / step.seconds).toFixed(0)} %`)
           .join(' | ') +
-        ' |',
+        ` | ${waitsText(step.postgresWaits)} |`,
     ),
     ``,
     `CPU: seconds spent over the step's length (100 % is one core of the machine's ` +
       `${cpus} in all), from /proc/<pid>/stat; PostgreSQL sums every postgres process.`,
+    `PostgreSQL backends: how many of the app's backends on average were running, waiting on ` +
+      `each wait event (Lock: a row or transaction another holds; LWLock:WALWrite, IO:WALSync: ` +
+      `the log's flush), or idle in a transaction, waiting for the app (pg_stat_activity, read ` +
+      `every 20 ms).`,
   ];
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { freshDatabase } from '../test/support/fresh-database';
+import { PostgresWaits, postgresWaitSampler } from './postgres-waits';
 import { CpuSplit, cpuMeter } from './cpu';
 import { offerLoad, percentile } from './load';
 import {
@@ -22,6 +23,8 @@ export interface CapacityStep {
   p99Ms: number | null;
   /** CPU seconds per party over the step, and the step's length, for shares of the machine. */
   cpuSeconds: CpuSplit;
+  /** Absent in reports from before PostgreSQL's waits were sampled. */
+  postgresWaits?: PostgresWaits;
   seconds: number;
 }
 
@@ -117,6 +120,7 @@ export async function climb(
         self: 'load generator',
       });
       const shoppers = await shoppersFor(rate, attempt);
+      const waits = postgresWaitSampler(db, database);
       const started = performance.now();
       const { answers } = await offerLoad({
         url: apps.api.url,
@@ -125,6 +129,8 @@ export async function climb(
         timeoutMs: bench.timeoutMs,
       });
       const cpuSeconds = await meter.stop();
+      const seconds = (performance.now() - started) / 1000;
+      const postgresWaits = await waits.stop();
       const accepted = answers.filter((a) => a.outcome === 'accepted');
       const result: CapacityStep = {
         offeredPerSecond: rate,
@@ -135,7 +141,8 @@ export async function climb(
           0.99,
         ),
         cpuSeconds,
-        seconds: (performance.now() - started) / 1000,
+        postgresWaits,
+        seconds,
       };
       steps.push(result);
       bench.log(
