@@ -28,28 +28,22 @@ const RESERVE_FOR_MANY = `WITH taken AS (UPDATE products SET stock = stock - $2,
                           SELECT order_id, $1, user_id, quantity, 'RESERVED'
                             FROM unnest($3::uuid[], $4::varchar[], $5::int[]) AS held (order_id, user_id, quantity)`;
 
-/** Reservations of many orders, one statement per SKU, in SKU order. */
+/** Reservations of many orders, one statement per SKU, in SKU order (bySku). */
 function reservationsTogether(valuesOfEach: unknown[][]): LastStatement[] {
-  const bySkuOf = new Map<string, [string, number, string, string][]>();
+  const heldOfSku = new Map<string, [string, number, string, string][]>();
   for (const values of valuesOfEach as [string, number, string, string][]) {
-    const ofSku = bySkuOf.get(values[0]);
-    if (ofSku) ofSku.push(values);
-    else bySkuOf.set(values[0], [values]);
+    const held = heldOfSku.get(values[0]);
+    if (held) held.push(values);
+    else heldOfSku.set(values[0], [values]);
   }
-  return [...bySkuOf.keys()].sort().map((sku) => {
-    const held = bySkuOf.get(sku)!;
-    const [, quantities, orderIds, userIds] = columnsOf(held);
-    return {
-      text: RESERVE_FOR_MANY,
-      values: [
-        sku,
-        held.reduce((units, [, quantity]) => units + quantity, 0),
-        orderIds,
-        userIds,
-        quantities,
-      ],
-    };
-  });
+  return [...heldOfSku]
+    .map(([sku, held]) => ({ sku, held }))
+    .sort(bySku)
+    .map(({ sku, held }) => {
+      const [, quantities, orderIds, userIds] = columnsOf(held);
+      const units = held.reduce((sum, [, quantity]) => sum + quantity, 0);
+      return { text: RESERVE_FOR_MANY, values: [sku, units, orderIds, userIds, quantities] };
+    });
 }
 
 const SHELF_RUN_SHORT = 'products_stock_check';
