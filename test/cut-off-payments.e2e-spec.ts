@@ -6,7 +6,8 @@ import { longestSyncPaymentMs } from '../src/config/app-config';
 import { AppProcess, freePort } from './support/app-process';
 import { E2E_DATABASE_ENV } from './support/database-url';
 import { GatewaySimulatorProcess } from './support/gateway-simulator';
-import { ADMIN_TOKEN } from './support/test-app';
+import { Shopper } from './support/shopper';
+import { ADMIN_TOKEN, newProduct, newShopper, startApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 /** Slow enough for the test to cut the payment off while the gateway decides it. */
@@ -225,4 +226,70 @@ describe('sync payments cut off mid-way', () => {
       await cluster.destroy();
     }
   }, 180_000);
+});
+
+/**
+ * The connection can break between PostgreSQL running an order's COMMIT and the app reading its
+ * answer: the order stands, and the sync payment that was to run after the commit never starts.
+ * The shopper is answered with the order, its payment under way (202), as a repeat of the
+ * request would be. Without a note of it, the order waited for its deadline (here an hour).
+ */
+describe('a sync order whose COMMIT answer was lost', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(() => app.close());
+
+  it('is paid soon after, with one payment recorded', async () => {
+    const sku = await newProduct(app.db, { stock: 1 });
+    const shopper = new Shopper(app, newShopper());
+    expect((await shopper.addToCart(sku, 1)).status).toBe(200);
+
+    const query = Client.prototype.query;
+    const reserving = new WeakSet<Client>();
+    let lost = false;
+    // node-postgres, not the app: the connection this order's reservation went on runs its
+    // COMMIT, then breaks before the app reads the answer.
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      const result = (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      if (text?.includes('INSERT INTO stock_reservations')) reserving.add(this);
+      if (text !== 'COMMIT' || lost || !reserving.has(this)) return result;
+      lost = true;
+      return result.then(() => {
+        (
+          this as unknown as { connection: { stream: { destroy(): void } } }
+        ).connection.stream.destroy();
+        throw new Error('Connection terminated unexpectedly');
+      });
+    } as typeof query;
+    let answer: { status: number; orderStatus: unknown };
+    try {
+      const placed = await shopper.placeOrder();
+      answer = { status: placed.status, orderStatus: placed.body.status };
+    } finally {
+      Client.prototype.query = query;
+    }
+
+    expect(lost).toBe(true);
+    expect(answer).toEqual({ status: 202, orderStatus: 'PENDING_PAYMENT' });
+    const paid = await waitFor(
+      'the order paid',
+      async () => {
+        const [order] = await app.db.query<{ id: string; status: string }[]>(
+          `SELECT id, status FROM orders WHERE user_id = $1`,
+          [shopper.id],
+        );
+        return order?.status === 'PAID' ? order : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    const [{ payments }] = await app.db.query<{ payments: number }[]>(
+      `SELECT count(*)::int AS payments FROM payments WHERE order_id = $1`,
+      [paid.id],
+    );
+    expect(payments).toBe(1);
+  }, 60_000);
 });

@@ -93,7 +93,12 @@ export class PaymentAcceptance {
         accepted: await (mode === 'sync' ? this.syncCheckouts.run(accept) : accept()),
       };
     } catch (error) {
-      if (!(error instanceof DeliveryFailedError)) throw error;
+      if (!(error instanceof DeliveryFailedError)) {
+        // The database went away with the COMMIT's answer on its way: the order may stand,
+        // and no sync payment runs for it. Noted, it is due once the database answers again.
+        if (mode === 'sync') this.cutOff.note(orderId, error);
+        throw error;
+      }
       this.cutOff.note(orderId, error.cause);
       this.logger.error(
         { orderId, error: String(error.cause) },

@@ -5,8 +5,9 @@ import { isConnectionError } from '../../../database/connection-errors';
 
 /**
  * Sync payments this process saw cut off by the database going away (the gateway may have
- * charged; recording it failed). Their run is over, so nothing is gained by waiting for their
- * deadline: once the database answers again the watchdog makes them due at once, and re-drives
+ * charged; recording it failed), or never started because the answer to their order's COMMIT
+ * was lost with the connection (the order may stand; an order never written is left alone).
+ * Their run is over, so nothing is gained by waiting for their deadline: once the database answers again the watchdog makes them due at once, and re-drives
  * them within a round. Held in memory: if this process dies too, their deadline still catches
  * them, on any instance.
  */
